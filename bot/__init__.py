@@ -1,0 +1,3 @@
+"""The `/record-course` bot: record people's training in the diocesan CMS from Slack."""
+
+__version__ = "0.1.0"

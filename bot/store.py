@@ -1,0 +1,409 @@
+"""The submission log in SQLite, through sqlite-utils. The only module that names tables.
+
+Two tables:
+
+- `submissions`: one row per submission, its state and everything needed to send it again,
+  report it, or explain it later (what was typed, what was sent, what the CMS answered).
+- `events`: every step of every submission, append-only, for the audit trail.
+
+Secrets never reach this file: callers hand in the request parameters *without* `sig`, and
+the client's secret key is not known here at all.
+
+One process owns the database; a single connection is shared by every thread behind a lock
+(SQLite in WAL mode, so readers in other processes, such as `python -m bot history` while the
+app runs, are not blocked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlite_utils import Database
+
+from bot.errors import BotError
+
+
+class State(StrEnum):
+    """Where a submission is in its life."""
+
+    PENDING = "pending"  # stored, not yet sent (or waiting to be retried)
+    SENDING = "sending"  # a POST may be on its way: reconcile before sending again
+    RECORDED = "recorded"  # the CMS created the record
+    REJECTED = "rejected"  # the CMS answered 400
+    NOT_FOUND = "not_found"  # the CMS answered 404
+    FAILED = "failed"  # could not be completed; can be retried
+
+    @property
+    def final(self) -> bool:
+        return self not in (State.PENDING, State.SENDING)
+
+
+class Submission(BaseModel):
+    """One row of the log, typed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    key: str
+    state: State
+    frontend: str
+    team_id: str | None = None
+    channel_id: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    message_ts: str | None = None
+    contact_id: int
+    course_id: int
+    qualification_id: int | None = None
+    booked_at: dt.date | None = None
+    attended_at: dt.date | None = None
+    completed_at: dt.date | None = None
+    expires_at: dt.date | None = None
+    typed: dict[str, str]
+    assumed: list[str]
+    notes: dict[str, str]
+    sent: dict[str, str] | None = None
+    cms_status: int | None = None
+    cms_body: Any = None
+    record_id: int | None = None
+    course_name: str | None = None
+    qualification_name: str | None = None
+    errors: dict[str, list[str]] | None = None
+    reason: str | None = None
+    attempts: int = 0
+    reported: bool = False
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sent_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    cms_ms: float | None = None
+
+
+_JSON_COLUMNS = ("typed", "assumed", "notes", "sent", "cms_body", "errors")
+
+
+def _utc(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _to_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in _JSON_COLUMNS:
+            row[name] = None if value is None else json.dumps(value, default=str)
+        elif isinstance(value, dt.datetime):
+            row[name] = _utc(value)
+        elif isinstance(value, dt.date):
+            row[name] = value.isoformat()
+        elif isinstance(value, StrEnum):
+            row[name] = value.value
+        else:
+            row[name] = value
+    return row
+
+
+def _from_row(row: Mapping[str, Any]) -> Submission:
+    values = dict(row)
+    for name in _JSON_COLUMNS:
+        if values.get(name) is not None:
+            values[name] = json.loads(values[name])
+    values["reported"] = bool(values.get("reported"))
+    return Submission.model_validate(values)
+
+
+# Each migration runs once, in order, and is recorded in `_migrations`; each is also written
+# so that running it again changes nothing (sqlite-utils' create/if_not_exists pattern).
+def _m001_create_submissions(db: Database) -> None:
+    db["submissions"].create(
+        {
+            "id": int,
+            "key": str,
+            "state": str,
+            "frontend": str,
+            "team_id": str,
+            "channel_id": str,
+            "user_id": str,
+            "user_name": str,
+            "message_ts": str,
+            "contact_id": int,
+            "course_id": int,
+            "qualification_id": int,
+            "booked_at": str,
+            "attended_at": str,
+            "completed_at": str,
+            "expires_at": str,
+            "typed": str,
+            "assumed": str,
+            "notes": str,
+            "sent": str,
+            "cms_status": int,
+            "cms_body": str,
+            "record_id": int,
+            "course_name": str,
+            "qualification_name": str,
+            "errors": str,
+            "reason": str,
+            "attempts": int,
+            "reported": int,
+            "created_at": str,
+            "updated_at": str,
+            "sent_at": str,
+            "finished_at": str,
+            "cms_ms": float,
+        },
+        pk="id",
+        not_null={"key", "state", "frontend", "contact_id", "course_id", "created_at"},
+        defaults={"attempts": 0, "reported": 0},
+        if_not_exists=True,
+    )
+    db["submissions"].create_index(["key"], unique=True, if_not_exists=True)
+    db["submissions"].create_index(["state"], if_not_exists=True)
+    db["submissions"].create_index(["contact_id", "course_id"], if_not_exists=True)
+
+
+def _m002_create_events(db: Database) -> None:
+    db["events"].create(
+        {"id": int, "submission_id": int, "at": str, "event": str, "detail": str},
+        pk="id",
+        foreign_keys=[("submission_id", "submissions", "id")],
+        if_not_exists=True,
+    )
+    db["events"].create_index(["submission_id"], if_not_exists=True)
+
+
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
+    ("001_create_submissions", _m001_create_submissions),
+    ("002_create_events", _m002_create_events),
+]
+
+
+class StoreError(BotError):
+    """The submission log could not be read or written."""
+
+
+class Store:
+    """The submission log. Safe to use from several threads of one process."""
+
+    def __init__(self, path: str | Path, *, clock: Callable[[], dt.datetime] | None = None):
+        self.path = str(path)
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
+        self._db = Database(conn)
+        if self.path != ":memory:":
+            self._db.enable_wal()
+        self.migrate()
+
+    # -- housekeeping ---------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet applied; safe to call any number of times."""
+        applied: list[str] = []
+        with self._lock:
+            self._db["_migrations"].create(
+                {"name": str, "applied_at": str}, pk="name", if_not_exists=True
+            )
+            done = {row["name"] for row in self._db["_migrations"].rows}
+            for name, migration in MIGRATIONS:
+                if name in done:
+                    continue
+                migration(self._db)
+                self._db["_migrations"].insert({"name": name, "applied_at": _utc(self._clock())})
+                applied.append(name)
+        return applied
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Database]:
+        with self._lock:
+            conn = self._db.conn
+            try:
+                with conn:
+                    yield self._db
+            except sqlite3.Error as exc:
+                raise StoreError(f"The submission log could not be written: {exc}") from exc
+
+    def now(self) -> dt.datetime:
+        return self._clock()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def create(self, values: Mapping[str, Any]) -> tuple[Submission, bool]:
+        """Insert a new submission in state `pending`, or return the one with the same key.
+
+        Returns the submission and whether it was created now.
+        """
+        now = self._clock()
+        row = _to_row(
+            {
+                **values,
+                "state": State.PENDING,
+                "attempts": 0,
+                "reported": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        with self._transaction() as db:
+            existing = self._by_key(db, row["key"])
+            if existing is not None:
+                return existing, False
+            new_id = db["submissions"].insert(row).last_pk
+            self._event(db, new_id, now, "submitted", {"typed": values.get("typed")})
+        return self.get(int(new_id)), True
+
+    def update(self, submission_id: int, event: str, **changes: Any) -> Submission:
+        """Change a submission and append `event` to its history, in one transaction."""
+        now = self._clock()
+        detail = {k: v for k, v in changes.items() if k not in ("cms_body",)}
+        row = _to_row({**changes, "updated_at": now})
+        with self._transaction() as db:
+            db["submissions"].update(submission_id, row)
+            self._event(db, submission_id, now, event, detail)
+        return self.get(submission_id)
+
+    def claim(self, submission_id: int, *, sent: Mapping[str, str]) -> Submission | None:
+        """Move a submission that is not yet final (or failed) to `sending`, atomically,
+        counting the attempt. A submission already `sending` (left so by a crash or a lost
+        answer) is claimed again: the caller reconciles it with the CMS before any POST.
+
+        Returns None when it is already recorded, rejected or not found.
+        """
+        now = self._clock()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE submissions SET state = ?, sent = ?, updated_at = ?, "
+                "attempts = attempts + 1 WHERE id = ? AND state IN (?, ?, ?)",
+                [
+                    State.SENDING.value,
+                    json.dumps(dict(sent)),
+                    _utc(now),
+                    submission_id,
+                    State.PENDING.value,
+                    State.SENDING.value,
+                    State.FAILED.value,
+                ],
+            )
+            if cursor.rowcount != 1:
+                return None
+            self._event(db, submission_id, now, "sending", {"sent": dict(sent)})
+        return self.get(submission_id)
+
+    def note(self, submission_id: int, event: str, detail: Mapping[str, Any] | None = None) -> None:
+        """Append an event without changing the submission."""
+        with self._transaction() as db:
+            self._event(db, submission_id, self._clock(), event, dict(detail or {}))
+
+    def _event(
+        self, db: Database, submission_id: int, at: dt.datetime, event: str, detail: Any
+    ) -> None:
+        db["events"].insert(
+            {
+                "submission_id": submission_id,
+                "at": _utc(at),
+                "event": event,
+                "detail": json.dumps(detail, default=str),
+            }
+        )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _by_key(self, db: Database, key: str) -> Submission | None:
+        rows = list(db["submissions"].rows_where("key = ?", [key], limit=1))
+        return _from_row(rows[0]) if rows else None
+
+    def get(self, submission_id: int) -> Submission:
+        with self._lock:
+            rows = list(self._db["submissions"].rows_where("id = ?", [submission_id], limit=1))
+        if not rows:
+            raise StoreError(f"No submission {submission_id} in the log.")
+        return _from_row(rows[0])
+
+    def by_key(self, key: str) -> Submission | None:
+        with self._lock:
+            return self._by_key(self._db, key)
+
+    def recent(self, limit: int = 20, *, user_id: str | None = None) -> list[Submission]:
+        where, args = ("user_id = ?", [user_id]) if user_id else (None, [])
+        with self._lock:
+            rows = self._db["submissions"].rows_where(where, args, order_by="id desc", limit=limit)
+            return [_from_row(r) for r in rows]
+
+    def unfinished(self) -> list[Submission]:
+        """Every submission still `pending` or `sending`, oldest first (to resume on start)."""
+        with self._lock:
+            rows = self._db["submissions"].rows_where(
+                "state IN (?, ?)", [State.PENDING.value, State.SENDING.value], order_by="id"
+            )
+            return [_from_row(r) for r in rows]
+
+    def unreported(self) -> list[Submission]:
+        """Final submissions whose outcome has not yet reached the person."""
+        finals = [s.value for s in State if s.final]
+        marks = ", ".join("?" for _ in finals)
+        with self._lock:
+            rows = self._db["submissions"].rows_where(
+                f"reported = 0 AND state IN ({marks})",
+                finals,
+                order_by="id",
+            )
+            return [_from_row(r) for r in rows]
+
+    def find_similar(
+        self,
+        *,
+        contact_id: int,
+        fields: Mapping[str, Any],
+        since: dt.datetime,
+        exclude_key: str | None = None,
+    ) -> Submission | None:
+        """The newest submission for the same contact, course, qualification and dates,
+        created since `since` and recorded or still on its way (a probable duplicate)."""
+        states = [State.RECORDED.value, State.PENDING.value, State.SENDING.value]
+        with self._lock:
+            rows = self._db["submissions"].rows_where(
+                "contact_id = ? AND created_at >= ? AND state IN (?, ?, ?)",
+                [contact_id, _utc(since), *states],
+                order_by="id desc",
+            )
+            wanted = _to_row(fields)
+            for row in rows:
+                if exclude_key is not None and row["key"] == exclude_key:
+                    continue
+                if all(row.get(name) == value for name, value in wanted.items()):
+                    return _from_row(row)
+        return None
+
+    def events(self, submission_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db["events"].rows_where(
+                "submission_id = ?", [submission_id], order_by="id"
+            )
+            return [{**r, "detail": json.loads(r["detail"])} for r in rows]
+
+    def count(self, state: State | None = None) -> int:
+        with self._lock:
+            if state is None:
+                return self._db["submissions"].count
+            return self._db["submissions"].count_where("state = ?", [state.value])

@@ -123,7 +123,7 @@ def _from_row(row: Mapping[str, Any]) -> Submission:
 # Each migration runs once, in order, and is recorded in `_migrations`; each is also written
 # so that running it again changes nothing (sqlite-utils' create/if_not_exists pattern).
 def _m001_create_submissions(db: Database) -> None:
-    db["submissions"].create(
+    db.table("submissions").create(
         {
             "id": int,
             "key": str,
@@ -165,19 +165,19 @@ def _m001_create_submissions(db: Database) -> None:
         defaults={"attempts": 0, "reported": 0},
         if_not_exists=True,
     )
-    db["submissions"].create_index(["key"], unique=True, if_not_exists=True)
-    db["submissions"].create_index(["state"], if_not_exists=True)
-    db["submissions"].create_index(["contact_id", "course_id"], if_not_exists=True)
+    db.table("submissions").create_index(["key"], unique=True, if_not_exists=True)
+    db.table("submissions").create_index(["state"], if_not_exists=True)
+    db.table("submissions").create_index(["contact_id", "course_id"], if_not_exists=True)
 
 
 def _m002_create_events(db: Database) -> None:
-    db["events"].create(
+    db.table("events").create(
         {"id": int, "submission_id": int, "at": str, "event": str, "detail": str},
         pk="id",
         foreign_keys=[("submission_id", "submissions", "id")],
         if_not_exists=True,
     )
-    db["events"].create_index(["submission_id"], if_not_exists=True)
+    db.table("events").create_index(["submission_id"], if_not_exists=True)
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -212,15 +212,15 @@ class Store:
         """Apply the migrations not yet applied; safe to call any number of times."""
         applied: list[str] = []
         with self._lock:
-            self._db["_migrations"].create(
+            self._db.table("_migrations").create(
                 {"name": str, "applied_at": str}, pk="name", if_not_exists=True
             )
-            done = {row["name"] for row in self._db["_migrations"].rows}
+            done = {row["name"] for row in self._db.table("_migrations").rows}
             for name, migration in MIGRATIONS:
                 if name in done:
                     continue
                 migration(self._db)
-                self._db["_migrations"].insert({"name": name, "applied_at": _utc(self._clock())})
+                self._db.table("_migrations").insert({"name": name, "applied_at": _utc(self._clock())})
                 applied.append(name)
         return applied
 
@@ -269,9 +269,9 @@ class Store:
             existing = self._by_key(db, row["key"])
             if existing is not None:
                 return existing, False
-            new_id = db["submissions"].insert(row).last_pk
+            new_id = int(db.table("submissions").insert(row).last_pk or 0)
             self._event(db, new_id, now, "submitted", {"typed": values.get("typed")})
-        return self.get(int(new_id)), True
+        return self.get(new_id), True
 
     def update(self, submission_id: int, event: str, **changes: Any) -> Submission:
         """Change a submission and append `event` to its history, in one transaction."""
@@ -279,7 +279,7 @@ class Store:
         detail = {k: v for k, v in changes.items() if k not in ("cms_body",)}
         row = _to_row({**changes, "updated_at": now})
         with self._transaction() as db:
-            db["submissions"].update(submission_id, row)
+            db.table("submissions").update(submission_id, row)
             self._event(db, submission_id, now, event, detail)
         return self.get(submission_id)
 
@@ -318,7 +318,7 @@ class Store:
     def _event(
         self, db: Database, submission_id: int, at: dt.datetime, event: str, detail: Any
     ) -> None:
-        db["events"].insert(
+        db.table("events").insert(
             {
                 "submission_id": submission_id,
                 "at": _utc(at),
@@ -330,12 +330,12 @@ class Store:
     # -- reading --------------------------------------------------------------------------
 
     def _by_key(self, db: Database, key: str) -> Submission | None:
-        rows = list(db["submissions"].rows_where("key = ?", [key], limit=1))
+        rows = list(db.table("submissions").rows_where("key = ?", [key], limit=1))
         return _from_row(rows[0]) if rows else None
 
     def get(self, submission_id: int) -> Submission:
         with self._lock:
-            rows = list(self._db["submissions"].rows_where("id = ?", [submission_id], limit=1))
+            rows = list(self._db.table("submissions").rows_where("id = ?", [submission_id], limit=1))
         if not rows:
             raise StoreError(f"No submission {submission_id} in the log.")
         return _from_row(rows[0])
@@ -347,13 +347,13 @@ class Store:
     def recent(self, limit: int = 20, *, user_id: str | None = None) -> list[Submission]:
         where, args = ("user_id = ?", [user_id]) if user_id else (None, [])
         with self._lock:
-            rows = self._db["submissions"].rows_where(where, args, order_by="id desc", limit=limit)
+            rows = self._db.table("submissions").rows_where(where, args, order_by="id desc", limit=limit)
             return [_from_row(r) for r in rows]
 
     def unfinished(self) -> list[Submission]:
         """Every submission still `pending` or `sending`, oldest first (to resume on start)."""
         with self._lock:
-            rows = self._db["submissions"].rows_where(
+            rows = self._db.table("submissions").rows_where(
                 "state IN (?, ?)", [State.PENDING.value, State.SENDING.value], order_by="id"
             )
             return [_from_row(r) for r in rows]
@@ -363,7 +363,7 @@ class Store:
         finals = [s.value for s in State if s.final]
         marks = ", ".join("?" for _ in finals)
         with self._lock:
-            rows = self._db["submissions"].rows_where(
+            rows = self._db.table("submissions").rows_where(
                 f"reported = 0 AND state IN ({marks})",
                 finals,
                 order_by="id",
@@ -382,7 +382,7 @@ class Store:
         created since `since` and recorded or still on its way (a probable duplicate)."""
         states = [State.RECORDED.value, State.PENDING.value, State.SENDING.value]
         with self._lock:
-            rows = self._db["submissions"].rows_where(
+            rows = self._db.table("submissions").rows_where(
                 "contact_id = ? AND created_at >= ? AND state IN (?, ?, ?)",
                 [contact_id, _utc(since), *states],
                 order_by="id desc",
@@ -397,7 +397,7 @@ class Store:
 
     def events(self, submission_id: int) -> list[dict[str, Any]]:
         with self._lock:
-            rows = self._db["events"].rows_where(
+            rows = self._db.table("events").rows_where(
                 "submission_id = ?", [submission_id], order_by="id"
             )
             return [{**r, "detail": json.loads(r["detail"])} for r in rows]
@@ -405,5 +405,5 @@ class Store:
     def count(self, state: State | None = None) -> int:
         with self._lock:
             if state is None:
-                return self._db["submissions"].count
-            return self._db["submissions"].count_where("state = ?", [state.value])
+                return self._db.table("submissions").count
+            return self._db.table("submissions").count_where("state = ?", [state.value])

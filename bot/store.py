@@ -220,7 +220,9 @@ class Store:
                 if name in done:
                     continue
                 migration(self._db)
-                self._db.table("_migrations").insert({"name": name, "applied_at": _utc(self._clock())})
+                self._db.table("_migrations").insert(
+                    {"name": name, "applied_at": _utc(self._clock())}
+                )
                 applied.append(name)
         return applied
 
@@ -335,7 +337,9 @@ class Store:
 
     def get(self, submission_id: int) -> Submission:
         with self._lock:
-            rows = list(self._db.table("submissions").rows_where("id = ?", [submission_id], limit=1))
+            rows = list(
+                self._db.table("submissions").rows_where("id = ?", [submission_id], limit=1)
+            )
         if not rows:
             raise StoreError(f"No submission {submission_id} in the log.")
         return _from_row(rows[0])
@@ -347,7 +351,9 @@ class Store:
     def recent(self, limit: int = 20, *, user_id: str | None = None) -> list[Submission]:
         where, args = ("user_id = ?", [user_id]) if user_id else (None, [])
         with self._lock:
-            rows = self._db.table("submissions").rows_where(where, args, order_by="id desc", limit=limit)
+            rows = self._db.table("submissions").rows_where(
+                where, args, order_by="id desc", limit=limit
+            )
             return [_from_row(r) for r in rows]
 
     def unfinished(self) -> list[Submission]:

@@ -1,0 +1,142 @@
+"""Rate-limit pacing and 429 back-off for the CMS client.
+
+The CMS counts calls per `api_id` in fixed windows (60 a minute by default), shared by every
+program that uses the same `api_id`, and reports what is left in `X-RateLimit-Limit` /
+`X-RateLimit-Remaining` (before 2023: `X-Rate-Limit-*`). It gives no reset time, so the
+`Pacer` estimates the end of the current window from when it first saw a fresh budget, and
+errs late: it may wait a little longer than needed, never less.
+
+Policy (our choice): while more than half the budget is left, calls go at once; below that,
+the calls that remain are spread evenly over the rest of the window; with nothing left, the
+next call waits for the window to end.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+#: Header names, newest spelling first.
+LIMIT_HEADERS = ("x-ratelimit-limit", "x-rate-limit-limit")
+REMAINING_HEADERS = ("x-ratelimit-remaining", "x-rate-limit-remaining")
+
+#: Back-off after a 429 without `Retry-After`: 1 s, doubling, capped (cms-api.md, issue 2).
+BACKOFF_FIRST = 1.0
+BACKOFF_CAP = 60.0
+
+
+def _header_int(headers: Mapping[str, str], names: tuple[str, ...]) -> int | None:
+    for name in names:
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return int(value.strip())
+        except ValueError:
+            continue
+    return None
+
+
+def rate_headers(headers: Mapping[str, str]) -> tuple[int | None, int | None]:
+    """`(limit, remaining)` from either spelling of the headers; None where absent or garbled."""
+    return _header_int(headers, LIMIT_HEADERS), _header_int(headers, REMAINING_HEADERS)
+
+
+def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (seconds or an HTTP date), if there is one.
+
+    `now` is the wall-clock time (`time.time()`) used for the HTTP-date form.
+    """
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+def backoff(attempt: int) -> float:
+    """The wait before retry number `attempt` (1-based) after a 429 without `Retry-After`."""
+    return min(BACKOFF_FIRST * 2.0 ** max(attempt - 1, 0), BACKOFF_CAP)
+
+
+class Pacer:
+    """What the CMS told us about our budget, and how long to wait before the next call.
+
+    Thread-safe: one client may be used from several threads at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        free_fraction: float = 0.5,
+    ) -> None:
+        self.window = window
+        self.free_fraction = free_fraction
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.limit: int | None = None
+        self.remaining: int | None = None
+        self._window_end: float | None = None
+        self._last_sent: float | None = None
+
+    def delay(self) -> float:
+        """Seconds to wait before the next call (0 when it may go now)."""
+        with self._lock:
+            now = self._clock()
+            limit, remaining, end = self.limit, self.remaining, self._window_end
+            if limit is None or remaining is None or end is None or now >= end:
+                return 0.0
+            if remaining <= 0:
+                return end - now
+            if remaining > limit * self.free_fraction:
+                return 0.0
+            last = now if self._last_sent is None else self._last_sent
+            next_at = last + (end - last) / (remaining + 1)
+            return max(next_at - now, 0.0)
+
+    def sent(self, at: float) -> None:
+        """Note that a call was sent at clock time `at`."""
+        with self._lock:
+            self._last_sent = at
+
+    def observe(self, headers: Mapping[str, str], *, sent_at: float) -> None:
+        """Learn the budget from a response's headers (the call was sent at `sent_at`)."""
+        limit, remaining = rate_headers(headers)
+        if remaining is None:
+            return
+        with self._lock:
+            fresh = (
+                self.remaining is None
+                or remaining > self.remaining
+                or self._window_end is None
+                or sent_at >= self._window_end
+            )
+            if fresh:
+                # The window began at or before this call reached the CMS; assuming it began
+                # when we sent it puts the end no earlier than the real one.
+                self._window_end = sent_at + self.window
+            if limit is not None:
+                self.limit = limit
+            self.remaining = max(remaining, 0)
+
+    def exhausted(self) -> None:
+        """A 429: nothing is left in this window, whatever the headers said."""
+        with self._lock:
+            self.remaining = 0

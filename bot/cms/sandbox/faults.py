@@ -1,0 +1,74 @@
+"""Faults the sandbox can be told to commit, so that failure paths can be exercised.
+
+A `Fault` applies to the next `times` calls that match its `method` and `path` (an
+`fnmatch` pattern such as `/v2/contacts/*/courses`). Its `action`:
+
+- `"status"`: answer `status` (with `body` and `headers`, or a default error body);
+- `"drop"`: close the connection without answering;
+- `"stall"`: wait `seconds`, then answer (long enough, the client times out).
+
+With `commit=True` the call is carried out first (a write takes effect) and only its answer
+is replaced, dropped or delayed: the "lost answer" the client must reconcile.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+FaultAction = Literal["status", "drop", "stall"]
+
+
+@dataclass
+class Fault:
+    action: FaultAction
+    times: int = 1
+    status: int = 500
+    method: str | None = None
+    path: str | None = None
+    commit: bool = False
+    seconds: float = 0.0
+    body: object = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and (
+            self.path is None or fnmatch.fnmatchcase(path, self.path)
+        )
+
+
+class FaultQueue:
+    """Pending faults, first added first applied; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        if fault.times < 1:
+            raise ValueError("a fault applies at least once")
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The fault that applies to this call, counted as used; None for a normal call."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

@@ -11,10 +11,17 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from bot.errors import BotError, ConfigError, UserInputError
+from bot.errors import BotError, ConfigError, SubmissionInvalid, UserInputError
+from bot.fields import FIELD_LABELS
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.recording import Recorder
+    from bot.store import Submission
+
 
 #: Exit codes of `record` (and of every command where they apply), per `shared/design.md`.
 EXIT_OK = 0
@@ -88,9 +95,197 @@ def cmd_dates(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# --- record and history ----------------------------------------------------------------------
+
+
+def build_recorder(settings: Settings, **overrides: Any) -> Recorder:
+    """The core as every front end uses it: the log, the CMS client, the recorder."""
+    from bot.cms.client import CMSClient
+    from bot.recording import Recorder
+    from bot.store import Store
+
+    cms = overrides.pop("cms", None) or CMSClient.from_settings(settings)
+    store = Store(settings.database_path)
+    return Recorder(store, cms, zone=settings.zone, **overrides)
+
+
+def close_recorder(recorder: Recorder) -> None:
+    recorder.stop()
+    recorder.cms.close()
+    recorder.store.close()
+
+
+def _add_record(p: argparse.ArgumentParser) -> None:
+    p.add_argument("contact_id", metavar="CONTACT_ID", help="the contact's id in the CMS")
+    p.add_argument("--course", required=True, metavar="ID", help="the course's id")
+    p.add_argument("--qualification", default="", metavar="ID", help="the qualification's id")
+    for name in ("booked", "attended", "completed", "expires"):
+        p.add_argument(f"--{name}", default="", metavar="TEXT", help=f"{name} date, as typed")
+    p.add_argument("--diocese", type=int, default=None, metavar="N", help="override CMS_DIOCESE_ID")
+    p.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="record even when the same record was submitted in the last hour",
+    )
+    p.add_argument("--json", action="store_true", help="print the record (or the errors) as JSON")
+
+
+def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.recording import Origin, Typed
+    from bot.store import State
+
+    if args.diocese is not None:
+        settings = settings.model_copy(update={"cms_diocese_id": args.diocese})
+    typed = Typed(
+        contact_id=args.contact_id,
+        course_id=args.course,
+        qualification_id=args.qualification,
+        booked_at=args.booked,
+        attended_at=args.attended,
+        completed_at=args.completed,
+        expires_at=args.expires,
+    )
+    recorder = build_recorder(settings, retry_delays=())
+    try:
+        try:
+            checked = recorder.check(typed)
+        except SubmissionInvalid as exc:
+            return _refused(args, exc.errors)
+        duplicate = recorder.probable_duplicate(checked)
+        if duplicate is not None and not args.allow_duplicate:
+            message = (
+                f"The same record was submitted at {_local(duplicate.created_at, settings)} "
+                f"(submission {duplicate.id}, {duplicate.state.value}). "
+                "Run again with --allow-duplicate to record it anyway."
+            )
+            return _refused(args, {"contact_id": message})
+        submission = recorder.submit(typed, Origin(frontend="cli"), checked=checked)
+        submission = recorder.process(submission.id)
+        recorder.mark_reported(submission.id, "cli")
+    finally:
+        close_recorder(recorder)
+    codes = {State.RECORDED: EXIT_OK, State.REJECTED: EXIT_CMS_REJECTED}
+    code = codes.get(
+        submission.state, EXIT_NOT_FOUND if submission.state is State.NOT_FOUND else EXIT_ERROR
+    )
+    if args.json:
+        print_json(_submission_json(submission))
+    else:
+        print(render_outcome(submission))
+    return code
+
+
+def _refused(args: argparse.Namespace, errors: dict[str, str]) -> int:
+    if args.json:
+        print_json({"state": "refused", "errors": errors})
+    else:
+        for field, message in errors.items():
+            print(f"{FIELD_LABELS.get(field, field)}: {message}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _local(moment: dt.datetime, settings: Settings) -> str:
+    return moment.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _submission_json(submission: Submission) -> dict[str, Any]:
+    return submission.model_dump(
+        mode="json",
+        include={
+            "id",
+            "state",
+            "contact_id",
+            "course_id",
+            "qualification_id",
+            "booked_at",
+            "attended_at",
+            "completed_at",
+            "expires_at",
+            "record_id",
+            "course_name",
+            "qualification_name",
+            "errors",
+            "reason",
+            "assumed",
+            "cms_status",
+            "created_at",
+            "user_id",
+            "user_name",
+            "channel_id",
+            "frontend",
+        },
+    )
+
+
+def render_outcome(submission: Submission) -> str:
+    """The outcome as plain text, for the terminal."""
+    from bot.store import State
+
+    dates = ", ".join(
+        f"{name.removesuffix('_at')} {value.isoformat()}"
+        + (" (day assumed)" if name in submission.assumed else "")
+        for name in ("booked_at", "attended_at", "completed_at", "expires_at")
+        if (value := getattr(submission, name)) is not None
+    )
+    if submission.state is State.RECORDED:
+        lines = [
+            f"Recorded {submission.course_name} for contact {submission.contact_id} "
+            f"(CMS record {submission.record_id}).",
+        ]
+        if submission.qualification_name:
+            lines.append(f"Qualification: {submission.qualification_name}")
+        if dates:
+            lines.append(f"Dates: {dates}")
+        return "\n".join(lines)
+    if submission.state is State.REJECTED:
+        lines = ["The CMS refused the record:"]
+        for field, messages in (submission.errors or {}).items():
+            lines.append(f"  {FIELD_LABELS.get(field, field)}: {' '.join(messages)}")
+        return "\n".join(lines)
+    return submission.reason or f"Submission {submission.id} is {submission.state.value}."
+
+
+def _add_history(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import Store
+
+    with Store(settings.database_path) as store:
+        submissions = store.recent(max(1, args.limit))
+    if args.json:
+        print_json([_submission_json(s) for s in submissions])
+        return EXIT_OK
+    if not submissions:
+        print("No submissions yet.")
+        return EXIT_OK
+    for s in submissions:
+        who = s.user_name or s.user_id or s.frontend
+        dates = " ".join(
+            f"{name.removesuffix('_at')}={value.isoformat()}"
+            for name in ("booked_at", "attended_at", "completed_at", "expires_at")
+            if (value := getattr(s, name)) is not None
+        )
+        if s.record_id is not None:
+            result = f"record {s.record_id}"
+        elif s.errors:
+            result = "; ".join(f"{k}: {' '.join(v)}" for k, v in s.errors.items())
+        else:
+            result = s.reason or ""
+        print(
+            f"#{s.id:<5} {_local(s.created_at, settings)}  {who:<12} contact {s.contact_id:<6} "
+            f"course {s.course_id:<4} {dates}  {s.state.value:<9} {result}".rstrip()
+        )
+    return EXIT_OK
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {
     "sandbox": ("run the built-in CMS sandbox on 127.0.0.1", _add_sandbox, cmd_sandbox),
     "dates": ("show how a typed date would be read", _add_dates, cmd_dates),
+    "record": ("record one course through the whole pipeline", _add_record, cmd_record),
+    "history": ("show the submission log", _add_history, cmd_history),
 }
 
 

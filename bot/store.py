@@ -401,6 +401,16 @@ class Store:
                     return _from_row(row)
         return None
 
+    def known_qualifications(self) -> list[tuple[int, str]]:
+        """Qualification ids and names the CMS has returned so far (there is no CMS list)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT qualification_id, max(qualification_name) FROM submissions "
+                "WHERE record_id IS NOT NULL AND qualification_id IS NOT NULL "
+                "AND qualification_name IS NOT NULL GROUP BY qualification_id ORDER BY 2"
+            ).fetchall()
+        return [(int(qid), str(name)) for qid, name in rows]
+
     def events(self, submission_id: int) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.table("events").rows_where(

@@ -1,0 +1,512 @@
+"""The recording core: one submission, checked, logged, sent exactly once.
+
+Every front end (the Slack listeners, the local console, `python -m bot record`) turns its
+input into a `Typed` submission and an `Origin`, and calls the same `Recorder`:
+
+1. `check(typed)` reads and checks everything that can be checked without the CMS (dates by
+   `bot.dates`, their order, ids, required fields) and raises `SubmissionInvalid` keyed by
+   CMS parameter name (the modal's block ids).
+2. `submit(typed, origin)` stores the submission as `pending` and returns at once. A second
+   submit with the same origin key returns the first submission, unchanged.
+3. `process(id)` sends it and records the outcome. `start()` runs `process` on worker threads
+   of our own (never the caller's), at most `workers` CMS calls in flight, and resumes what a
+   previous run left `pending` or `sending`.
+
+A POST that may have reached the CMS (the submission was `sending` when the process died, or
+an earlier attempt lost its answer) is never sent again before the CMS has been asked
+whether the record exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from queue import Queue
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from bot import dates
+from bot.cms.client import CMSClient
+from bot.cms.models import CourseRecord, NewCourseRecord
+from bot.errors import (
+    CMSAnswerLost,
+    CMSAuthError,
+    CMSError,
+    CMSNotFound,
+    CMSRateLimited,
+    CMSUnavailable,
+    CMSValidationError,
+    DateError,
+    SubmissionInvalid,
+    UserInputError,
+)
+from bot.fields import FIELD_LABELS, FIELDS
+from bot.store import State, Store, Submission
+
+log = logging.getLogger(__name__)
+
+
+#: Longest text kept from any one field (more is cut before storing; dates refuse long text).
+MAX_FIELD_LENGTH = 500
+#: Largest id accepted (the CMS's ids are 32-bit integers).
+MAX_ID = 2**31 - 1
+#: How far back a probable duplicate is looked for.
+DUPLICATE_WINDOW = dt.timedelta(hours=1)
+#: How far before an earlier attempt's send time a reconciliation looks for the record.
+RECONCILE_MARGIN = dt.timedelta(minutes=5)
+
+
+class Typed(BaseModel):
+    """What a person typed or chose, as text, before anything was read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: str = ""
+    course_id: str = ""
+    qualification_id: str = ""
+    booked_at: str = ""
+    attended_at: str = ""
+    completed_at: str = ""
+    expires_at: str = ""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> str:
+        text = "" if value is None else str(value)
+        return text[:MAX_FIELD_LENGTH]
+
+
+class Origin(BaseModel):
+    """Who submitted, from where; `key` makes a submission idempotent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    frontend: Literal["slack", "console", "cli"]
+    key: str = ""
+    team_id: str | None = None
+    channel_id: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A submission read and checked: what will be sent."""
+
+    contact_id: int
+    record: NewCourseRecord
+    #: Date fields where only a month was given and the 1st was assumed.
+    assumed: tuple[str, ...] = ()
+    #: How each date was read, for the person ("Tuesday 12 March 2024 (last Tuesday)").
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return f'"{text[:limit]}…"' if len(text) > limit else f'"{text}"'
+
+
+def _read_id(text: str, name: str, *, required: bool) -> int | None:
+    text = text.strip().lstrip("#").strip()
+    label = FIELD_LABELS[name].lower()
+    if not text:
+        if required:
+            raise UserInputError(f"Choose a {label}.")
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise UserInputError(
+            f"Choose a {label} from the list, or give its number; {_quote(text)} is neither."
+        )
+    value = int(text)
+    if not 0 < value <= MAX_ID:
+        raise UserInputError(f"{value} is not a valid {label} number.")
+    return value
+
+
+def check(typed: Typed, *, today: dt.date) -> Checked:
+    """Read and check a submission without the CMS.
+
+    Raises `SubmissionInvalid` with a message per field (keyed by CMS parameter name).
+    """
+    errors: dict[str, str] = {}
+    ids: dict[str, int | None] = {}
+    for name in ("contact_id", "course_id", "qualification_id"):
+        try:
+            ids[name] = _read_id(getattr(typed, name), name, required=name != "qualification_id")
+        except UserInputError as exc:
+            errors[name] = exc.message
+
+    readings: dict[str, dates.DateReading] = {}
+    for name in ("booked_at", "attended_at", "completed_at"):
+        text = getattr(typed, name)
+        if text.strip():
+            try:
+                readings[name] = dates.read_date(text, role="past", today=today)
+            except DateError as exc:
+                errors[name] = exc.message
+    if typed.expires_at.strip():
+        completed = readings.get("completed_at")
+        attended = readings.get("attended_at")
+        try:
+            readings["expires_at"] = dates.read_expiry(
+                typed.expires_at,
+                today=today,
+                completed=completed.value if completed else None,
+                attended=attended.value if attended else None,
+            )
+        except DateError as exc:
+            errors["expires_at"] = exc.message
+
+    values = {name: reading.value for name, reading in readings.items()}
+    for name, message in dates.check_dates(values, today=today).items():
+        errors.setdefault(name, message)
+    if errors:
+        raise SubmissionInvalid({name: errors[name] for name in FIELDS if name in errors})
+
+    contact_id, course_id = ids["contact_id"], ids["course_id"]
+    assert contact_id is not None
+    assert course_id is not None
+    record = NewCourseRecord(
+        course_id=course_id, qualification_id=ids["qualification_id"], **values
+    )
+    return Checked(
+        contact_id=contact_id,
+        record=record,
+        assumed=tuple(name for name, r in readings.items() if r.day_assumed),
+        notes={name: r.how for name, r in readings.items()},
+    )
+
+
+def record_of(submission: Submission) -> NewCourseRecord:
+    """The CMS parameters a stored submission sends."""
+    return NewCourseRecord(
+        course_id=submission.course_id,
+        qualification_id=submission.qualification_id,
+        booked_at=submission.booked_at,
+        attended_at=submission.attended_at,
+        completed_at=submission.completed_at,
+        expires_at=submission.expires_at,
+    )
+
+
+Listener = Callable[[Submission], None]
+
+
+class Recorder:
+    """The core. Build one per process with its store and CMS client; `start()` its workers."""
+
+    def __init__(
+        self,
+        store: Store,
+        cms: CMSClient,
+        *,
+        zone: ZoneInfo | str = "Europe/London",
+        workers: int = 2,
+        retry_delays: Sequence[float] = (5.0, 30.0, 120.0),
+        now: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.store = store
+        self.cms = cms
+        self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+        self.workers = workers
+        self.retry_delays = tuple(retry_delays)
+        self._now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._listeners: list[Listener] = []
+        self._queue: Queue[int | None] = Queue()
+        self._threads: list[threading.Thread] = []
+        self._timers: set[threading.Timer] = set()
+        self._busy: set[int] = set()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def today(self) -> dt.date:
+        return self._now().astimezone(self.zone).date()
+
+    def check(self, typed: Typed) -> Checked:
+        return check(typed, today=self.today())
+
+    def probable_duplicate(self, checked: Checked, *, key: str = "") -> Submission | None:
+        """A submission of the same record in the last hour, recorded or on its way."""
+        return self.store.find_similar(
+            contact_id=checked.contact_id,
+            fields=checked.record.model_dump(),
+            since=self._now() - DUPLICATE_WINDOW,
+            exclude_key=key or None,
+        )
+
+    # -- storing --------------------------------------------------------------------------
+
+    def submit(self, typed: Typed, origin: Origin, *, checked: Checked | None = None) -> Submission:
+        """Store a checked submission as `pending` and return it; do not send it.
+
+        With the key of an earlier submission, returns that one unchanged.
+        """
+        key = origin.key or f"{origin.frontend}:{uuid.uuid4()}"
+        existing = self.store.by_key(key)
+        if existing is not None:
+            return existing
+        checked = checked or self.check(typed)
+        submission, created = self.store.create(
+            {
+                "key": key,
+                "frontend": origin.frontend,
+                "team_id": origin.team_id,
+                "channel_id": origin.channel_id,
+                "user_id": origin.user_id,
+                "user_name": origin.user_name,
+                "contact_id": checked.contact_id,
+                **checked.record.model_dump(),
+                "typed": typed.model_dump(),
+                "assumed": list(checked.assumed),
+                "notes": checked.notes,
+            }
+        )
+        if created:
+            log.info("submission %s stored (%s)", submission.id, origin.frontend)
+        return submission
+
+    def set_message(self, submission_id: int, message_ts: str, channel_id: str) -> Submission:
+        """Remember the message a front end posted about a submission (its thread's parent)."""
+        return self.store.update(
+            submission_id, "message_posted", message_ts=message_ts, channel_id=channel_id
+        )
+
+    def mark_reported(self, submission_id: int, how: str = "thread") -> None:
+        """Remember that the person has been told the outcome (`how`: thread, dm, console)."""
+        self.store.update(submission_id, f"reported ({how})", reported=1)
+
+    # -- sending --------------------------------------------------------------------------
+
+    def process(self, submission_id: int) -> Submission:
+        """Send one submission and record the outcome. Runs on the calling thread."""
+        with self._lock:
+            if submission_id in self._busy:
+                return self.store.get(submission_id)
+            self._busy.add(submission_id)
+        try:
+            return self._process(submission_id)
+        finally:
+            with self._lock:
+                self._busy.discard(submission_id)
+
+    def _process(self, submission_id: int) -> Submission:
+        submission = self.store.get(submission_id)
+        if submission.state.final and submission.state is not State.FAILED:
+            return submission
+        record = record_of(submission)
+        may_exist = submission.sent_at is not None
+        claimed = self.store.claim(submission_id, sent=sent_params(submission))
+        if claimed is None:
+            return self.store.get(submission_id)
+        started = time.monotonic()
+        try:
+            created: CourseRecord | None = None
+            if may_exist:
+                since = (submission.sent_at or submission.created_at) - RECONCILE_MARGIN
+                created = self.cms.find_course_record(submission.contact_id, record, since=since)
+                if created is not None:
+                    self.store.note(submission_id, "reconciled", {"record_id": created.id})
+            if created is None:
+                self.store.update(submission_id, "posting", sent_at=self._now())
+                created = self.cms.create_course_record(submission.contact_id, record)
+        except CMSValidationError as exc:
+            return self._finish(
+                submission_id,
+                State.REJECTED,
+                started,
+                cms_status=400,
+                cms_body=exc.body,
+                errors=exc.errors,
+                reason=exc.message,
+            )
+        except CMSNotFound as exc:
+            return self._finish(
+                submission_id,
+                State.NOT_FOUND,
+                started,
+                cms_status=404,
+                cms_body=exc.body,
+                reason=f"Contact {submission.contact_id} was not found in the CMS.",
+            )
+        except (CMSAnswerLost, CMSUnavailable, CMSRateLimited) as exc:
+            return self._retry_or_fail(submission_id, started, exc)
+        except (CMSAuthError, CMSError) as exc:
+            return self._finish(
+                submission_id,
+                State.FAILED,
+                started,
+                cms_status=exc.status_code,
+                cms_body=exc.body,
+                reason=exc.message,
+            )
+        except Exception:
+            log.exception("submission %s: unexpected error while sending", submission_id)
+            return self._finish(
+                submission_id,
+                State.FAILED,
+                started,
+                reason="An unexpected error stopped this submission; it can be retried.",
+            )
+        return self._finish(
+            submission_id,
+            State.RECORDED,
+            started,
+            cms_status=200,
+            cms_body=created.model_dump(mode="json"),
+            record_id=created.id,
+            course_name=created.course_name,
+            qualification_name=created.qualification_name,
+        )
+
+    def _finish(
+        self, submission_id: int, state: State, started: float, **changes: object
+    ) -> Submission:
+        submission = self.store.update(
+            submission_id,
+            state.value,
+            state=state,
+            finished_at=self._now(),
+            cms_ms=round((time.monotonic() - started) * 1000, 1),
+            **changes,
+        )
+        log.info("submission %s: %s", submission_id, state.value)
+        self._notify(submission)
+        return submission
+
+    def _retry_or_fail(self, submission_id: int, started: float, exc: CMSError) -> Submission:
+        submission = self.store.get(submission_id)
+        attempt = submission.attempts  # claim() counted this one
+        if attempt <= len(self.retry_delays) and not self._stopping.is_set():
+            delay = self.retry_delays[attempt - 1]
+            # A lost answer stays `sending`, so the next attempt asks the CMS first.
+            state = State.SENDING if isinstance(exc, CMSAnswerLost) else State.PENDING
+            submission = self.store.update(
+                submission_id,
+                "retry_scheduled",
+                state=state,
+                cms_status=exc.status_code,
+                cms_body=exc.body,
+                reason=exc.message,
+                cms_ms=round((time.monotonic() - started) * 1000, 1),
+            )
+            log.warning("submission %s: %s; retrying in %ss", submission_id, exc.message, delay)
+            self._notify(submission)
+            self._schedule(submission_id, delay)
+            return submission
+        reason = exc.message
+        if isinstance(exc, CMSAnswerLost):
+            reason += (
+                " It is not known whether the CMS made the record; a retry asks the CMS first."
+            )
+        return self._finish(
+            submission_id,
+            State.FAILED,
+            started,
+            cms_status=exc.status_code,
+            cms_body=exc.body,
+            reason=reason,
+        )
+
+    def retry(self, submission_id: int) -> Submission:
+        """Send a failed submission again (the CMS is asked first if it may have the record)."""
+        submission = self.store.get(submission_id)
+        if submission.state is not State.FAILED:
+            return submission
+        submission = self.store.update(
+            submission_id, "retry_requested", state=State.PENDING, attempts=0, reported=0
+        )
+        self.enqueue(submission_id)
+        return submission
+
+    # -- listeners ------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call `listener(submission)` after each outcome (final, or a retry scheduled)."""
+        self._listeners.append(listener)
+
+    def _notify(self, submission: Submission) -> None:
+        for listener in self._listeners:
+            try:
+                listener(submission)
+            except Exception:
+                log.exception("submission %s: a listener failed", submission.id)
+
+    # -- workers --------------------------------------------------------------------------
+
+    def enqueue(self, submission_id: int) -> None:
+        self._queue.put(submission_id)
+
+    def _schedule(self, submission_id: int, delay: float) -> None:
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            if not self._stopping.is_set():
+                self.enqueue(submission_id)
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
+
+    def _work(self) -> None:
+        while True:
+            submission_id = self._queue.get()
+            if submission_id is None:
+                return
+            try:
+                self.process(submission_id)
+            except Exception:
+                log.exception("submission %s: worker error", submission_id)
+
+    def start(self) -> None:
+        """Start the workers, resume unfinished submissions, re-report unreported outcomes."""
+        self._stopping.clear()
+        for n in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"recorder-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        for submission in self.store.unfinished():
+            log.info("resuming submission %s (%s)", submission.id, submission.state.value)
+            self.enqueue(submission.id)
+        for submission in self.store.unreported():
+            self._notify(submission)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work; let the calls in flight finish (up to `timeout` seconds)."""
+        self._stopping.set()
+        with self._lock:
+            timers, self._timers = set(self._timers), set()
+        for timer in timers:
+            timer.cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the queue is empty and nothing is being sent (for tools and tests)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = not self._busy and not self._timers
+            if idle and self._queue.empty():
+                return True
+            time.sleep(0.01)
+        return False
+
+
+def sent_params(submission: Submission) -> Mapping[str, str]:
+    """The parameters the CMS was (or will be) sent, as logged (never `sig` or the secret)."""
+    return {"contact_id": str(submission.contact_id), **record_of(submission).params()}

@@ -18,10 +18,13 @@ from dateparser.date import DateDataParser
 from bot.dates import _messages as msg
 from bot.dates._calendar import MONTHS, WEEKDAY_NUMBER, WEEKDAYS
 from bot.dates._rules import Reading, Role, duration_note
-from bot.dates._text import VOCABULARY
+from bot.dates._text import UNITS, VOCABULARY
 from bot.errors import DateError
 
 _ANCHORS = frozenset({*MONTHS, *WEEKDAYS, "yesterday", "today", "tomorrow"})
+#: Lengths of time are ours alone: dateparser reads "a week today" as a week ago, and
+#: "a year from today" backwards; every such form the policy accepts is in `_rules`.
+_OURS_ALONE = frozenset({*UNITS, "ago", "in", "from", "after", "before", "hence", "time"})
 _NUMERIC_TOKEN = re.compile(r"[0-9]+(?:[:/.\-][0-9]+)*|[+-]", re.ASCII)
 
 
@@ -43,7 +46,7 @@ def _eligible(s: str) -> bool:
     words = [t for t in tokens if t.isalpha()]
     if not any(w in _ANCHORS for w in words):
         return False
-    if not all(w in VOCABULARY for w in words):
+    if not all(w in VOCABULARY and w not in _OURS_ALONE for w in words):
         return False
     return all(t.isalpha() or _NUMERIC_TOKEN.fullmatch(t) for t in tokens)
 

@@ -115,7 +115,8 @@ _FILLER = frozenset({"the", "of", "on", "at"})
 #: Spellings that fuzzy matching corrects towards (anywhere in the text).
 _FUZZY_TARGETS = (*MONTHS, *WEEKDAYS, "yesterday", "tomorrow", "today", "fortnight")
 #: Units are only corrected straight after a number, so "yeah" does not become "year".
-_FUZZY_UNITS = ("days", "weeks", "months", "years")
+_FUZZY_UNITS = ("day", "week", "month", "year")
+_FUZZY_PLURALS = ("days", "weeks", "months", "years")
 
 #: Every word the rules know; the dateparser fallback only sees text made of these.
 VOCABULARY = frozenset(
@@ -240,8 +241,8 @@ def _correct_unit(word: str) -> str | None:
         return _ALIASES[word]
     if word in _UNIT_LETTERS:
         return _UNIT_LETTERS[word]
-    closest = _closest(word, _FUZZY_UNITS)
-    return closest[:-1] if closest else None
+    closest = _closest(word, _FUZZY_UNITS) or _closest(word, _FUZZY_PLURALS)
+    return closest.removesuffix("s") if closest else None
 
 
 def _split(text: str) -> list[str]:

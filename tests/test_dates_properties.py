@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ def _month(day: dt.date) -> str:
     return MONTHS[day.month - 1].capitalize()
 
 
-FORMATS = {
+FORMATS: dict[str, Callable[[dt.date], str]] = {
     "d/m/yyyy": lambda d: f"{d.day}/{d.month}/{d.year}",
     "dd/mm/yyyy": lambda d: f"{d.day:02d}/{d.month:02d}/{d.year}",
     "dd.mm.yyyy": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",

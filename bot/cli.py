@@ -245,6 +245,28 @@ def render_outcome(submission: Submission) -> str:
     return submission.reason or f"Submission {submission.id} is {submission.state.value}."
 
 
+def _add_resume(p: argparse.ArgumentParser) -> None:
+    """`resume` takes no options."""
+
+
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
+    """Send every submission still pending or sending (what `serve` does when it starts)."""
+    from bot.store import State
+
+    recorder = build_recorder(settings, retry_delays=())
+    states = set()
+    try:
+        for submission in recorder.store.unfinished():
+            done = recorder.process(submission.id)
+            states.add(done.state)
+            print(f"#{done.id} {done.state.value}: {render_outcome(done).splitlines()[0]}")
+    finally:
+        close_recorder(recorder)
+    if not states:
+        print("Nothing to resume.")
+    return EXIT_OK if states <= {State.RECORDED} else EXIT_ERROR
+
+
 def _add_history(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
     p.add_argument("--json", action="store_true", help="print as JSON")
@@ -286,6 +308,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Comman
     "dates": ("show how a typed date would be read", _add_dates, cmd_dates),
     "record": ("record one course through the whole pipeline", _add_record, cmd_record),
     "history": ("show the submission log", _add_history, cmd_history),
+    "resume": ("send what a stopped bot left pending", _add_resume, cmd_resume),
 }
 
 

@@ -1,0 +1,266 @@
+"""Block Kit views of the bot: pure functions that return view dicts.
+
+Every view is built with `slack_sdk.models`, whose validators check Slack's limits (title
+24 characters, ``private_metadata`` 3000, labels 2000, ...) when the view is turned into a
+dict: a view Slack would refuse raises `SlackObjectFormationError` here, in tests, rather
+than failing at ``views.open`` in production. Texts that come from people or the CMS are cut
+to their limits; ``private_metadata`` is never cut (it carries data), so too long raises.
+
+The record form's block ids are the CMS parameter names (`BLOCK_IDS`), and each input's
+action id is `ACTION_IDS` [block id] (the same name), so a submission reads
+``view.state.values[block_id][ACTION_IDS[block_id]]`` and a re-rendered form keeps what the
+person typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    ExternalDataSelectElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.blocks.basic_components import MarkdownTextObject
+from slack_sdk.models.views import View
+
+from bot.cms.models import DATE_FIELDS
+from bot.fields import FIELD_LABELS, FIELDS
+from bot.slack.mrkdwn import clip, escape, plain
+
+__all__ = [
+    "ACTION_IDS",
+    "BLOCK_IDS",
+    "CALLBACK_ID",
+    "DATE_BLOCKS",
+    "DATE_MAX_LENGTH",
+    "DUPLICATE_CALLBACK_ID",
+    "MAX_OPTIONS",
+    "OPTION_LABEL_MAX",
+    "SELECT_BLOCKS",
+    "busy_modal",
+    "duplicate_modal",
+    "error_modal",
+    "option",
+    "options_response",
+    "record_modal",
+]
+
+#: The record form's callback id (design.md).
+CALLBACK_ID = "record_course"
+#: The callback id of the "recorded already?" confirmation pushed over the form.
+DUPLICATE_CALLBACK_ID = "record_course_duplicate"
+#: The form's input blocks in order; each block id is a CMS parameter name.
+BLOCK_IDS: tuple[str, ...] = tuple(FIELDS)
+#: The searchable selects: contact, course, qualification.
+SELECT_BLOCKS: tuple[str, ...] = ("contact_id", "course_id", "qualification_id")
+#: The date text inputs.
+DATE_BLOCKS: tuple[str, ...] = tuple(DATE_FIELDS)
+#: block id -> the action id of its input (the same name: stable across re-renders).
+ACTION_IDS: Mapping[str, str] = MappingProxyType({block: block for block in BLOCK_IDS})
+#: Longest text accepted in a date field (``bot.dates`` refuses longer input anyway).
+DATE_MAX_LENGTH = 100
+#: Slack's limits on an option: label length, and options per suggestion answer.
+OPTION_LABEL_MAX = 75
+MAX_OPTIONS = 100
+
+_TITLE_MAX = 24  # title, submit and close
+_TEXT_MAX = 3000  # section text
+_PLACEHOLDER_MAX = 150
+_LABEL_MAX = 2000
+
+_SELECTS: Mapping[str, tuple[str, str, int, bool]] = {
+    # block id: (placeholder, hint, min_query_length, optional)
+    "contact_id": (
+        "Type a name or a contact number",
+        "Search the CMS by name, or type the contact's number.",
+        1,
+        False,
+    ),
+    "course_id": (
+        "Choose a course",
+        "Type part of the name (e.g. foundations) or the course number.",
+        0,
+        False,
+    ),
+    "qualification_id": (
+        "Choose a qualification",
+        "Only if the course leads to a qualification.",
+        0,
+        True,
+    ),
+}
+_DATES: Mapping[str, tuple[str, str]] = {
+    # block id: (placeholder, hint)
+    "booked_at": (
+        "e.g. 12/03/2025, last Tuesday, 3 weeks ago",
+        "Dates are read day first: 03/04/2025 is 3 April.",
+    ),
+    "attended_at": (
+        "e.g. yesterday, 3rd April, last Friday",
+        "Dates are read day first: 03/04/2025 is 3 April.",
+    ),
+    "completed_at": (
+        "e.g. today, 3rd April 2025, 2 days ago",
+        "Dates are read day first: 03/04/2025 is 3 April.",
+    ),
+    "expires_at": (
+        "e.g. 3 years (after completion), 31/03/2028, in 3 years",
+        "A length such as 3 years counts from the completion date; in 3 years counts from today.",
+    ),
+}
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    """One select option; the label is cut to Slack's 75 characters (an empty one shows the
+    value). Labels are plain text: Slack shows them as they are, markup included."""
+    text = plain(label.strip() or value, OPTION_LABEL_MAX)
+    return Option(value=value, label=text).to_dict()
+
+
+def options_response(options: Iterable[tuple[str, str] | Mapping[str, Any]]) -> dict[str, Any]:
+    """The answer to a ``block_suggestion``: ``{"options": [...]}``, at most 100.
+
+    Takes (label, value) pairs or options already built with `option`.
+    """
+    built = [o if isinstance(o, Mapping) else option(*o) for o in options]
+    return {"options": [dict(o) for o in built[:MAX_OPTIONS]]}
+
+
+def record_modal(
+    *,
+    private_metadata: str,
+    initial: Mapping[str, str] = MappingProxyType({}),
+    contact_option: tuple[str, str] | None = None,
+    course_option: tuple[str, str] | None = None,
+    qualification_option: tuple[str, str] | None = None,
+    title: str = "Record a course",
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The record form: one input per CMS parameter, block ids as in `BLOCK_IDS`.
+
+    Args:
+        private_metadata: carried back in the submission (at most 3000 characters, else
+            `SlackObjectFormationError`).
+        initial: date block id -> text to pre-fill (other keys are ignored).
+        contact_option, course_option, qualification_option: (label, value) pre-selected
+            in each select.
+        title: the modal's title, cut to 24 characters.
+        note: plain text shown above the fields (e.g. why the form was reopened).
+    """
+    selected = {
+        "contact_id": contact_option,
+        "course_id": course_option,
+        "qualification_id": qualification_option,
+    }
+    blocks: list[Block] = []
+    if note:
+        blocks.append(ContextBlock(elements=[PlainTextObject(text=plain(note, _TEXT_MAX))]))
+    for block_id in BLOCK_IDS:
+        if block_id in _SELECTS:
+            blocks.append(_select_block(block_id, selected.get(block_id)))
+        else:
+            blocks.append(_date_block(block_id, initial.get(block_id)))
+    return View(
+        type="modal",
+        callback_id=CALLBACK_ID,
+        title=_title(title),
+        submit=_title("Record"),
+        close=_title("Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    ).to_dict()
+
+
+def busy_modal(text: str, *, title: str = "Record a course") -> dict[str, Any]:
+    """A modal that only says `text` (plain text, escaped), e.g. while the form loads."""
+    return _message_modal(title, text)
+
+
+def error_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that tells the person something went wrong (`text` is plain text)."""
+    return _message_modal(title, text)
+
+
+def duplicate_modal(
+    *, private_metadata: str, earlier: str, title: str = "Already recorded?"
+) -> dict[str, Any]:
+    """Pushed over the form when the submission looks like one made before.
+
+    Submitting it (callback id `DUPLICATE_CALLBACK_ID`) records anyway; "Back" returns to the
+    form. `earlier` is plain text describing the earlier submission.
+    """
+    text = (
+        "This looks the same as a submission made earlier. "
+        f"{escape(earlier)}\n\nRecord it again anyway?"
+    )
+    return View(
+        type="modal",
+        callback_id=DUPLICATE_CALLBACK_ID,
+        title=_title(title),
+        submit=_title("Record again"),
+        close=_title("Back"),
+        private_metadata=private_metadata,
+        blocks=[SectionBlock(text=MarkdownTextObject(text=clip(text, _TEXT_MAX)))],
+    ).to_dict()
+
+
+def _title(text: str) -> PlainTextObject:
+    return PlainTextObject(text=plain(text, _TITLE_MAX))
+
+
+def _message_modal(title: str, text: str) -> dict[str, Any]:
+    return View(
+        type="modal",
+        title=_title(title),
+        close=_title("Close"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=clip(escape(text) or " ", _TEXT_MAX)))],
+    ).to_dict()
+
+
+def _label(block_id: str) -> PlainTextObject:
+    return PlainTextObject(text=plain(FIELD_LABELS.get(block_id, block_id), _LABEL_MAX))
+
+
+def _select_block(block_id: str, selected: tuple[str, str] | None) -> InputBlock:
+    placeholder, hint, min_query_length, optional = _SELECTS[block_id]
+    initial = None
+    if selected is not None:
+        label, value = selected
+        text = plain(label.strip() or value, OPTION_LABEL_MAX)
+        initial = Option(value=value, label=text)
+    return InputBlock(
+        block_id=block_id,
+        label=_label(block_id),
+        hint=PlainTextObject(text=hint),
+        optional=optional,
+        element=ExternalDataSelectElement(
+            action_id=ACTION_IDS[block_id],
+            placeholder=PlainTextObject(text=plain(placeholder, _PLACEHOLDER_MAX)),
+            min_query_length=min_query_length,
+            initial_option=initial,
+        ),
+    )
+
+
+def _date_block(block_id: str, initial: str | None) -> InputBlock:
+    placeholder, hint = _DATES[block_id]
+    return InputBlock(
+        block_id=block_id,
+        label=_label(block_id),
+        hint=PlainTextObject(text=hint),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=ACTION_IDS[block_id],
+            placeholder=PlainTextObject(text=plain(placeholder, _PLACEHOLDER_MAX)),
+            initial_value=initial[:DATE_MAX_LENGTH] if initial else None,
+            max_length=DATE_MAX_LENGTH,
+        ),
+    )

@@ -393,10 +393,11 @@ class CMSClient:
                     response = self._http.request(method, path, params=query)
             except httpx.HTTPError as exc:
                 self._transport_failed(method, path, exc, write=write, sent_at=sent_at)
-            elapsed_ms = (self._clock() - sent_at) * 1000
+            received_at = self._clock()
             status = response.status_code
+            elapsed_ms = (received_at - sent_at) * 1000
             log.info("CMS %s %s -> %d in %.0f ms", method, path, status, elapsed_ms)
-            self._pacer.observe(response.headers, sent_at=sent_at)
+            self._pacer.observe(response.headers, sent_at=sent_at, received_at=received_at)
             if status != 429:
                 return response
             self._pacer.exhausted()

@@ -116,8 +116,10 @@ class Pacer:
         with self._lock:
             self._last_sent = at
 
-    def observe(self, headers: Mapping[str, str], *, sent_at: float) -> None:
-        """Learn the budget from a response's headers (the call was sent at `sent_at`)."""
+    def observe(
+        self, headers: Mapping[str, str], *, sent_at: float, received_at: float | None = None
+    ) -> None:
+        """Learn the budget from a response's headers (sent at `sent_at`, answered since)."""
         limit, remaining = rate_headers(headers)
         if remaining is None:
             return
@@ -129,9 +131,10 @@ class Pacer:
                 or sent_at >= self._window_end
             )
             if fresh:
-                # The window began at or before this call reached the CMS; assuming it began
-                # when we sent it puts the end no earlier than the real one.
-                self._window_end = sent_at + self.window
+                # The window began at or before this call reached the CMS, so before its
+                # answer came back: counting from then puts the end no earlier than the real one.
+                start = sent_at if received_at is None else max(received_at, sent_at)
+                self._window_end = start + self.window
             if limit is not None:
                 self.limit = limit
             self.remaining = max(remaining, 0)

@@ -27,6 +27,8 @@ _FILTER_TIME = "%Y-%m-%d %H:%M"
 
 @dataclass
 class Answer:
+    """What to answer: `body` is sent as JSON, or as it is when it is `bytes`."""
+
     status: int
     body: object
     headers: dict[str, str] = field(default_factory=dict)

@@ -3,7 +3,8 @@
 A `Fault` applies to the next `times` calls that match its `method` and `path` (an
 `fnmatch` pattern such as `/v2/contacts/*/courses`). Its `action`:
 
-- `"status"`: answer `status` (with `body` and `headers`, or a default error body);
+- `"status"`: answer `status` with `body` (JSON; a `str` is sent as HTML, as it is) and
+  `headers`, or with the sandbox's error body for that status;
 - `"drop"`: close the connection without answering;
 - `"stall"`: wait `seconds`, then answer (long enough, the client times out).
 

@@ -244,7 +244,10 @@ class CMSSandbox:
             server.stopping.wait(seconds)
 
     def _answer_fault(self, fault: Fault) -> Answer:
-        if fault.body is not None:
+        if isinstance(fault.body, str):  # not JSON: an HTML error page, say
+            answer = Answer(fault.status, fault.body.encode("utf-8"))
+            answer.headers["Content-Type"] = "text/html; charset=utf-8"
+        elif fault.body is not None:
             answer = Answer(fault.status, fault.body)
         elif fault.status == 429:
             answer = error(429, TOO_MANY)
@@ -382,16 +385,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, answer: Answer, started: float, method: str, path: str, paused: float = 0.0
     ) -> None:
-        payload = json.dumps(answer.body).encode("utf-8")
+        if isinstance(answer.body, bytes):
+            payload = answer.body
+        else:
+            payload = json.dumps(answer.body).encode("utf-8")
+        headers = {"Content-Type": "application/json"} | answer.headers
         spent_ms = max((time.perf_counter() - started - paused) * 1000, 0.0)
         self.server.sandbox.calls.append((method, path, answer.status))
         log.info("sandbox %s %s -> %d", method, path, answer.status)
         try:
             self.send_response(answer.status)
-            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("Server-Timing", f"app;dur={spent_ms:.3f}")
-            for name, value in answer.headers.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)

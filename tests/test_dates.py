@@ -433,6 +433,21 @@ TOLERATED: list[Row] = [
     ("3 weeek ago", FRI, "2025-02-21", SAME),
 ]
 
+# --- other orders, read by dateparser and checked against the day, month and year typed ----------
+REORDERED: list[Row] = [
+    ("2025 March the 12th", FRI, "2025-03-12", SAME),
+    ("2025 march 12", FRI, "2025-03-12", SAME),
+    ("12 March GMT", FRI, "2025-03-12", "2026-03-12"),
+    ("march 12 gmt 2025", FRI, "2025-03-12", SAME),
+    ("Friday 2025 March 14", FRI, "2025-03-14", SAME),
+    ("Monday 2025 March 14", FRI, None, SAME),
+    ("yesterday 12", FRI, None, SAME),
+    ("march 12/03", FRI, None, SAME),
+    ("1st 31 march", FRI, None, SAME),
+    ("March Friday", FRI, None, SAME),
+    ("12 2024 2025 march", FRI, None, SAME),
+]
+
 ALL_ROWS = (
     NUMERIC
     + ISO
@@ -445,6 +460,7 @@ ALL_ROWS = (
     + MONTH_ONLY
     + REFUSED
     + TOLERATED
+    + REORDERED
 )
 
 

@@ -1,31 +1,32 @@
-"""dateparser, used only where our own rules have nothing to say, and only carefully.
+"""dateparser, used only where our own rules have nothing to say, and only when it can be checked.
 
-This is the one place in the bot that imports dateparser. Its answer is taken only for text
-made wholly of date words and numbers (so "tbc" or a pasted sentence never reaches it), only at
-the precision it reports (`period`: a day, or a month read as the 1st), and only if a weekday
-named in the text agrees with the date.
+This is the one place in the bot that imports dateparser. Our rules in `_rules` read every form
+the policy names; dateparser is asked only about the rest, and its answer is taken only when
+the text is one named month, one day number, at most one year and at most one weekday, in
+whatever order and with whatever filler and time zone around them ("2025 March the 12th",
+"12 March GMT"), and only when the date it returns has exactly that day, month and year.
+A day without a year is then placed by the role rule, as everywhere else.
+
+Anything looser was tried and found to be guessing: dateparser reads "yesterday 12" as
+yesterday, "march 12/03" as 12 March 2003, "1st 31 march" as 1 March 1931, "a week today" as a
+week ago, and "March Friday" as a month. Those are refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import lru_cache
 from typing import Any
 
 from dateparser.date import DateDataParser
 
 from bot.dates import _messages as msg
-from bot.dates._calendar import MONTHS, WEEKDAY_NUMBER, WEEKDAYS
-from bot.dates._rules import Reading, Role, duration_note
-from bot.dates._text import UNITS, VOCABULARY
+from bot.dates._calendar import MONTH_NUMBER, WEEKDAY_NUMBER, most_recent, next_on_or_after
+from bot.dates._rules import Reading, Role, duration_note, strip_times
 from bot.errors import DateError
 
-_ANCHORS = frozenset({*MONTHS, *WEEKDAYS, "yesterday", "today", "tomorrow"})
-#: Lengths of time are ours alone: dateparser reads "a week today" as a week ago, and
-#: "a year from today" backwards; every such form the policy accepts is in `_rules`.
-_OURS_ALONE = frozenset({*UNITS, "ago", "in", "from", "after", "before", "hence", "time"})
-_NUMERIC_TOKEN = re.compile(r"[0-9]+(?:[:/.\-][0-9]+)*|[+-]", re.ASCII)
+#: Words that may stand around the date without changing it.
+_ZONES = frozenset({"gmt", "bst", "utc"})
 
 
 @lru_cache(maxsize=16)
@@ -41,38 +42,46 @@ def _parser(role: Role, today: dt.date) -> DateDataParser:
     return DateDataParser(languages=["en"], settings=settings)
 
 
-def _eligible(s: str) -> bool:
-    tokens = s.split()
-    words = [t for t in tokens if t.isalpha()]
-    if not any(w in _ANCHORS for w in words):
-        return False
-    if not all(w in VOCABULARY and w not in _OURS_ALONE for w in words):
-        return False
-    return all(t.isalpha() or _NUMERIC_TOKEN.fullmatch(t) for t in tokens)
+def _ask(s: str, role: Role, today: dt.date) -> dt.date | None:
+    try:
+        data = _parser(role, today).get_date_data(s)
+    except Exception:  # dateparser failing on odd text means "not understood", never a crash
+        return None
+    if data.date_obj is None or data.period != "day":
+        return None
+    return data.date_obj.date()
 
 
 def read_with_dateparser(s: str, text: str, role: Role, today: dt.date) -> Reading | None:
-    """dateparser's reading of canonical `s`, or None; raises `DateError` for vague answers."""
-    if not _eligible(s):
+    """dateparser's reading of canonical `s` when it can be checked (see above), else None."""
+    s, _had_time = strip_times(s)
+    tokens = [t for t in s.split() if t not in _ZONES]
+    months = [t for t in tokens if t in MONTH_NUMBER]
+    weekdays = [t for t in tokens if t in WEEKDAY_NUMBER]
+    days = [t for t in tokens if t.isdigit() and len(t) <= 2]
+    years = [t for t in tokens if t.isdigit() and len(t) == 4]
+    if len(months) != 1 or len(days) != 1 or len(years) > 1 or len(weekdays) > 1:
         return None
-    try:
-        data = _parser(role, today).get_date_data(s)
-    except Exception:  # a third-party failure on odd text is "not understood", never a crash
+    if len(months) + len(weekdays) + len(days) + len(years) != len(tokens):
         return None
-    if data.date_obj is None:
+    found = _ask(" ".join(tokens), role, today)
+    month, day = MONTH_NUMBER[months[0]], int(days[0])
+    if found is None or (found.month, found.day) != (month, day):
         return None
-    if data.period == "year":
-        raise DateError(msg.year_only(text))
-    if data.period == "week":
-        raise DateError(msg.week_only(text))
-    if data.period not in {"day", "month"}:
+    if years:
+        if found.year != int(years[0]):
+            return None
+        value: dt.date | None = found
+    else:
+        value = (
+            most_recent(month, day, today)
+            if role == "past"
+            else next_on_or_after(month, day, today)
+        )
+    if value is None:  # pragma: no cover - only at the ends of the calendar
         return None
-    value = data.date_obj.date()
-    if data.period == "month":
-        return Reading(value.replace(day=1), True, "")
-    for token in s.split():
-        if token in WEEKDAY_NUMBER and WEEKDAY_NUMBER[token] != value.weekday():
-            raise DateError(msg.contradiction(text, value, token))
+    if weekdays and WEEKDAY_NUMBER[weekdays[0]] != value.weekday():
+        raise DateError(msg.contradiction(text, value, weekdays[0]))
     return Reading(value, False, duration_note(text))
 
 

@@ -370,7 +370,7 @@ def _ahead(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
 BARE_DURATION = re.compile(rf"(?P<sign>[+-] ?)?{_DUR}", _A)
 
 
-def _strip_times(s: str) -> tuple[str, bool]:
+def strip_times(s: str) -> tuple[str, bool]:
     s = _PART_OF_DAY.sub("today", s)
     s = _LAST_NIGHT.sub("yesterday", s)
     stripped, count = _TIME.subn(" ", s)
@@ -389,7 +389,7 @@ def interpret(s: str, text: str, role: Role, today: dt.date) -> Reading | None:
         raise DateError(msg.range_(text))
     if _VAGUE.search(s):
         raise DateError(msg.vague(text))
-    s, had_time = _strip_times(s)
+    s, had_time = strip_times(s)
     if had_time and not s:
         raise DateError(msg.time_only(text))
     for pattern, fn in _RULES:

@@ -3,10 +3,13 @@
 This package is the only importer of `dateparser`. The common forms (numeric and ISO dates,
 "12th March 2025", weekdays, "3 weeks ago", "in 3 years", "March 2025", ...) are read by our
 own rules in `_rules`, which are fast and follow the policy exactly; dateparser is the
-fallback for the rest, and its answer is only taken at the precision it claims (a day, or a
-month read as the 1st) and only for text made of date words. Everything refused raises
-`DateError` with a message fit to show a person. Today is always passed in: nothing here
-reads the clock.
+fallback for other orderings of a day, month and year, and its answer is only taken when it
+agrees with what was typed (see `_fallback`). Everything refused raises `DateError` with a
+message fit to show a person. Today is always passed in: nothing here reads the clock.
+
+Layout: `_text` (normalising: case, spacing, abbreviations, misspellings, number words),
+`_rules` (the policy as regular expressions), `_fallback` (dateparser), `_calendar` (month
+arithmetic, formatting), `_messages` (refusals), `_checks` (between the fields).
 """
 
 from __future__ import annotations

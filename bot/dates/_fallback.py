@@ -22,7 +22,7 @@ from dateparser.date import DateDataParser
 
 from bot.dates import _messages as msg
 from bot.dates._calendar import MONTH_NUMBER, WEEKDAY_NUMBER, most_recent, next_on_or_after
-from bot.dates._rules import Reading, Role, duration_note, strip_times
+from bot.dates._rules import Reading, Role, as_typed, strip_times
 from bot.errors import DateError
 
 #: Words that may stand around the date without changing it.
@@ -82,7 +82,7 @@ def read_with_dateparser(s: str, text: str, role: Role, today: dt.date) -> Readi
         return None
     if weekdays and WEEKDAY_NUMBER[weekdays[0]] != value.weekday():
         raise DateError(msg.contradiction(text, value, weekdays[0]))
-    return Reading(value, False, duration_note(text))
+    return Reading(value, False, as_typed(text))
 
 
 def warm_up() -> None:

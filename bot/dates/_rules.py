@@ -22,7 +22,6 @@ from bot.dates._calendar import (
     WEEKDAYS,
     add_months,
     days_in_month,
-    long_date,
     monday_of,
     month_name,
     most_recent,
@@ -125,7 +124,7 @@ def _no_year_note(value: dt.date, role: Role) -> str:
     return f"no year given: {which} {value.day} {month_name(value.month)}"
 
 
-def _year(text: str, y: str) -> int:
+def _year(y: str) -> int:
     return 2000 + int(y) if len(y) == 2 else int(y)
 
 
@@ -202,7 +201,7 @@ def _compact(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading
 def _dmy(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     if m["sep"] == " " and len(m["y"]) == 2:
         raise DateError(msg.not_understood(text))
-    day, month, year = int(m["d"]), int(m["m"]), _year(text, m["y"])
+    day, month, year = int(m["d"]), int(m["m"]), _year(m["y"])
     if month > 12 and 1 <= day <= 12:
         meant = dt.date(year, day, month) if _valid(year, day, month) else None
         raise DateError(msg.month_first(text, meant))
@@ -264,7 +263,7 @@ def _named(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
         value = _no_year(text, month, day, role, today)
         note = _no_year_note(value, role)
     else:
-        value = _make(text, _year(text, m["y"]), month, day)
+        value = _make(text, _year(m["y"]), month, day)
         note = "as given"
     _check_weekday(text, value, m["wd"])
     return Reading(value, False, note)
@@ -318,11 +317,14 @@ def _simple(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
         "day before yesterday": -2,
         "day after tomorrow": 2,
     }
-    return Reading(today + dt.timedelta(days=offsets[m[0]]), False, duration_note(text))
+    return Reading(today + dt.timedelta(days=offsets[m[0]]), False, as_typed(text))
 
 
 @rule(rf"(?:(?P<rel>last|next|this) )?{_WD}|{_WD2} (?P<gone>(?:just )?gone)")
 def _weekday(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
+    # "last X"/"next X": the nearest X strictly before/after today; a bare X by the role.
+    # "this X" is today when today is an X, else read as a bare X (on a Saturday, "this
+    # Tuesday" is the one just gone for a past date, the coming one for an expiry).
     weekday = WEEKDAY_NUMBER[m["wd"] or m["wd2"]]
     rel = "last" if m["gone"] else m["rel"]
     if rel == "this" and today.weekday() == weekday:
@@ -331,7 +333,7 @@ def _weekday(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading
         value = weekday_before(weekday, today)
     else:
         value = weekday_after(weekday, today)
-    return Reading(value, False, duration_note(text))
+    return Reading(value, False, as_typed(text))
 
 
 @rule(
@@ -342,7 +344,7 @@ def _weekday_of_week(m: re.Match[str], text: str, role: Role, today: dt.date) ->
     weekday = WEEKDAY_NUMBER[m["wd"] or m["wd2"]]
     offset = {"last": -7, "this": 0, "next": 7}[m["rel"] or m["rel2"]]
     value = monday_of(today) + dt.timedelta(days=offset + weekday)
-    return Reading(value, False, duration_note(text))
+    return Reading(value, False, as_typed(text))
 
 
 @rule(rf"{_WD} (?P<which>before last|after next)")
@@ -352,32 +354,34 @@ def _weekday_before_last(m: re.Match[str], text: str, role: Role, today: dt.date
         value = weekday_before(weekday, today) - dt.timedelta(days=7)
     else:
         value = weekday_after(weekday, today) + dt.timedelta(days=7)
-    return Reading(value, False, duration_note(text))
+    return Reading(value, False, as_typed(text))
 
 
-@rule(rf"{_DUR} (?:ago|back|before today|earlier)")
+@rule(rf"{_DUR} (?:ago|back|before today)")
 def _ago(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     months, days = duration_parts(m["dur"])
-    return Reading(shift(text, today, months, days, -1), False, duration_note(text))
+    return Reading(shift(text, today, months, days, -1), False, as_typed(text))
 
 
 @rule(rf"in {_DUR}(?: time)?|{_DUR2} (?:from|after) (?:now|today)|{_DUR3} (?:time|hence)")
 def _ahead(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     months, days = duration_parts(m["dur"] or m["dur2"] or m["dur3"])
-    return Reading(shift(text, today, months, days, 1), False, duration_note(text))
+    return Reading(shift(text, today, months, days, 1), False, as_typed(text))
 
 
 BARE_DURATION = re.compile(rf"(?P<sign>[+-] ?)?{_DUR}", _A)
 
 
 def strip_times(s: str) -> tuple[str, bool]:
+    """`s` without times of day ("3pm", "10:30", "noon", "morning"), and whether it had any."""
     s = _PART_OF_DAY.sub("today", s)
     s = _LAST_NIGHT.sub("yesterday", s)
     stripped, count = _TIME.subn(" ", s)
     return " ".join(stripped.split()), count > 0
 
 
-def duration_note(text: str) -> str:
+def as_typed(text: str) -> str:
+    """The text as the person typed it, tidied, for the explanation in brackets."""
     return " ".join(text.split()).rstrip(".!")[:40]
 
 
@@ -402,4 +406,4 @@ def interpret(s: str, text: str, role: Role, today: dt.date) -> Reading | None:
     return None
 
 
-__all__ = ["Reading", "Role", "interpret", "long_date"]
+__all__ = ["BARE_DURATION", "Reading", "Role", "as_typed", "interpret", "strip_times"]

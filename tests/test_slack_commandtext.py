@@ -48,6 +48,20 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ),
     ("foundations for 1042", {"contact": "1042", "course": "foundations"}),
     ("for contact 1042 leadership", {"contact": "1042", "course": "leadership"}),
+    ("for 1042 leadership", {"contact": "1042", "course": "leadership"}),
+    (
+        "foundations completed yesterday for 1042 expires 3 years",
+        {
+            "contact": "1042",
+            "course": "foundations",
+            "dates": {"completed_at": "yesterday", "expires_at": "3 years"},
+        },
+    ),
+    (
+        "1042 foundations for 2048",
+        {"contact": "1042", "course": "foundations", "leftover": "for 2048"},
+    ),
+    ("training for leaders", {"course": "training for leaders"}),
     ("level 2 safeguarding", {"course": "level 2 safeguarding"}),
     ("1042 level 2 safeguarding", {"contact": "1042", "course": "level 2 safeguarding"}),
     ("level 2 safeguarding 1042", {"contact": "1042", "course": "level 2 safeguarding"}),

@@ -19,9 +19,11 @@ The rules, in order:
   leading ``on`` (``completed on 12/03/2025``).
 - Free text (before any field word, or after an id): a bare number (``1042`` or ``#1042``)
   at the start or the end is the contact id (one in the middle of words belongs to the name:
-  ``level 2 safeguarding``); the other words are the course name; ``for`` before a number is
-  dropped (``foundations for 1042``). Date-like tokens (``12/03/2025``) with no date word
-  before them, and Slack markup (``<!channel>``), cannot be placed.
+  ``level 2 safeguarding``); the other words are the course name. Date-like tokens
+  (``12/03/2025``) with no date word before them, and Slack markup (``<!channel>``), cannot
+  be placed.
+- ``for`` followed by a number gives the contact anywhere, even after a date
+  (``foundations completed yesterday for 1042``).
 - A field given twice keeps its first value; the repeat goes to `leftover`.
 """
 
@@ -145,7 +147,9 @@ class _Parser:
     def parse(self) -> CommandPrefill:
         for word, words in self._segments():
             target = _field_of(word) if word else None
-            if target is None:
+            if word.casefold() == "for":  # "for 1042": the contact, wherever it comes
+                self._id(word, "contact", words)
+            elif target is None:
                 self._free(words)
             elif target in DATE_WORDS.values():
                 self._date(word, target, words)
@@ -162,8 +166,11 @@ class _Parser:
     def _segments(self) -> list[tuple[str, list[str]]]:
         """(field word or "", the words after it up to the next field word)."""
         segments: list[tuple[str, list[str]]] = [("", [])]
-        for token in self.tokens:
-            if _field_of(token) is not None:
+        for index, token in enumerate(self.tokens):
+            following = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
+            if _field_of(token) is not None or (
+                token.casefold() == "for" and _NUMBER.match(following)
+            ):
                 segments.append((token, []))
             else:
                 segments[-1][1].append(token)
@@ -198,9 +205,8 @@ class _Parser:
         for index, word in enumerate(words):
             number = _NUMBER.match(word)
             last = index == len(words) - 1
-            following = words[index + 1] if not last else ""
-            if word.casefold() == "for" and (last or _NUMBER.match(following)):
-                continue  # "foundations for 1042", "for contact 1042"
+            if word.casefold() == "for" and last:
+                continue  # "foundations for contact 1042"
             if number and "contact" not in self.ids and (not run or last):
                 self.ids["contact"] = number.group(1)
             elif _DATE_LIKE.match(word) or _MARKUP.search(word) or (number and not run):

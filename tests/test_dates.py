@@ -431,6 +431,14 @@ TOLERATED: list[Row] = [
     ("3 Decemebr 2024", NYD, "2024-12-03", SAME),
     ("a fortnite ago", FRI, "2025-02-28", SAME),
     ("3 weeek ago", FRI, "2025-02-21", SAME),
+    ("Mar '25", FRI, "2025-03-01", SAME),
+    ("1st of Sept '24", FRI, "2024-09-01", SAME),
+    ('"12/03/2025"', FRI, "2025-03-12", SAME),
+    ("“12/03/2025”", FRI, "2025-03-12", SAME),
+    ("12/03/2025,", FRI, "2025-03-12", SAME),
+    ("this coming Friday", FRI, "2025-03-21", SAME),
+    ("this coming Monday", FRI, "2025-03-17", SAME),
+    ("Friday just gone", FRI, "2025-03-07", SAME),
 ]
 
 # --- other orders, read by dateparser and checked against the day, month and year typed ----------

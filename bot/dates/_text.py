@@ -168,10 +168,15 @@ _TRANSLATE = str.maketrans(
         "`": "'",
         "\u00a0": " ",
         ",": " ",
-        "'": "",
+        '"': " ",
+        "\u201c": " ",
+        "\u201d": " ",
     }
 )
 _A = re.ASCII
+_SHORT_YEAR = re.compile(r"'([0-9]{2})\b", _A)
+_APOSTROPHE = re.compile(r"'")
+_THIS_COMING = re.compile(r"\bthis (?:coming|next)\b", _A)
 _ISO_T = re.compile(r"([0-9])t([0-9])", _A)
 _ORDINAL = re.compile(r"(?<=[0-9])(?:st|nd|rd|th)\b", _A)
 _AM_PM = re.compile(r"\b([ap])\.m\b\.?", _A)
@@ -247,6 +252,9 @@ def _correct_unit(word: str) -> str | None:
 
 def _split(text: str) -> list[str]:
     s = text.translate(_TRANSLATE).lower()
+    s = _SHORT_YEAR.sub(r" 20\1", s)  # "Mar '25" is March 2025, not 25 March
+    s = _APOSTROPHE.sub("", s)  # "in three years' time", "o'clock"
+    s = _THIS_COMING.sub("next", s)  # "this coming Friday"
     s = _ISO_T.sub(r"\1 \2", s)
     s = _ORDINAL.sub("", s)
     s = _AM_PM.sub(r"\1m", s)

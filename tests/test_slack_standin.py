@@ -444,10 +444,21 @@ def test_down_refusing_connections_then_up_on_the_same_port(
     slack.go_down("refuse")
     with pytest.raises(OSError, match="refused"):
         client.auth_test()
+    slack.go_down("error")  # from one kind of outage to the other
+    with pytest.raises(SlackApiError) as caught:
+        client.auth_test()
+    assert caught.value.response.status_code == 500
     slack.come_up()
     assert slack.port == port
     assert client.auth_test()["ok"]
-    assert [c.method for c in slack.calls()] == ["auth.test"]
+    assert [c.status for c in slack.calls()] == [500, 200]
+
+
+def test_the_token_is_kept_out_of_reprs(slack: SlackStandIn, client: WebClient) -> None:
+    client.auth_test()
+    [call] = slack.calls()
+    assert call.token == TOKEN
+    assert TOKEN not in repr(call)
 
 
 def test_reset_forgets_everything(slack: SlackStandIn, client: WebClient) -> None:

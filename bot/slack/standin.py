@@ -82,8 +82,9 @@ class Call:
     #: Arguments from the query string and the body (JSON, form or multipart), merged.
     #: ``view``, ``blocks``, ``attachments`` and ``metadata`` are decoded from JSON text.
     args: Mapping[str, Any]
-    #: The token from the ``Authorization: Bearer`` header (or a ``token`` argument).
-    token: str | None
+    #: The token from the ``Authorization: Bearer`` header (or a ``token`` argument); kept
+    #: in memory for assertions, never logged, and left out of the repr.
+    token: str | None = field(repr=False)
     #: ``time.time()`` when the request arrived.
     at: float
     #: The HTTP status answered (200, 429, 500).
@@ -199,6 +200,7 @@ class SlackStandIn:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
+        self._started = False  # between start() and stop(), even while refusing connections
         self._thread: threading.Thread | None = None
         self._port: int | None = None
         self._observers: list[Observer] = [observer] if observer else []
@@ -223,10 +225,12 @@ class SlackStandIn:
         if self._server is not None:
             raise RuntimeError("the Slack stand-in is already running")
         self._serve(self._requested_port if self._port is None else self._port)
+        self._started = True
         return self
 
     def stop(self) -> None:
         """Stop serving and close the listening socket. Safe to call more than once."""
+        self._started = False
         self._halt()
         with self._lock:
             self._faults.down = None
@@ -389,12 +393,14 @@ class SlackStandIn:
             self._faults.down = how
         if how == "refuse":
             self._halt()
+        elif self._started and self._server is None:
+            self._serve(self.port)
 
     def come_up(self) -> None:
         """End an outage started with `go_down`, on the same port."""
         with self._lock:
-            was, self._faults.down = self._faults.down, None
-        if was == "refuse" and self._server is None:
+            self._faults.down = None
+        if self._started and self._server is None:
             self._serve(self.port)
 
     def clear_faults(self) -> None:

@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.dates import _fallback
 from bot.dates import _messages as msg
 from bot.dates._calendar import FIRST_YEAR, LAST_YEAR, full_date, long_date
 from bot.dates._checks import check_dates
-from bot.dates._fallback import read_with_dateparser, warm_up
+from bot.dates._fallback import read_with_dateparser
 from bot.dates._rules import (
     BARE_DURATION,
     Reading,
@@ -123,6 +124,17 @@ def read_expiry(
         value, False, f"{duration_phrase(bare['dur'])} after {label} on {long_date(base)}"
     )
     return _reading(found, text)
+
+
+def warm_up() -> None:
+    """Pay the first-call costs now (dateparser's language data, our caches), not on a person.
+
+    Called once at start-up. Reads a few fixed phrases against a fixed day; no clock.
+    """
+    _fallback.warm_up()
+    day = dt.date(2000, 1, 1)
+    for text in ("12/03/2000", "last Tuesday", "3 weeks ago", "12th March", "2000 March 12"):
+        read_date(text, role="past", today=day)
 
 
 __all__ = [

@@ -45,10 +45,10 @@ _MONTH = "(?P<m>" + "|".join(MONTHS) + ")"
 _WD = "(?P<wd>" + "|".join(WEEKDAYS) + ")"
 _WD2 = _WD.replace("?P<wd>", "?P<wd2>")
 _UNIT = "(?:day|week|fortnight|month|year)"
-_DUR = rf"(?P<dur>[0-9]{{1,4}} {_UNIT}(?: (?:and )?[0-9]{{1,4}} {_UNIT})*)"
+_DUR = rf"(?P<dur>[0-9]{{1,3}} {_UNIT}(?: (?:and )?[0-9]{{1,3}} {_UNIT})*)"
 _DUR2 = _DUR.replace("?P<dur>", "?P<dur2>")
 _DUR3 = _DUR.replace("?P<dur>", "?P<dur3>")
-_DUR_PART = re.compile(rf"([0-9]{{1,4}}) ({_UNIT})", _A)
+_DUR_PART = re.compile(rf"([0-9]{{1,3}}) ({_UNIT})", _A)
 
 # --- refusals that look at the whole text -----------------------------------------------------
 
@@ -72,8 +72,9 @@ _VAGUE = re.compile(
     _A,
 )
 _TIME = re.compile(
-    r"\b(?:[0-9]{1,2}(?::[0-9]{2}){0,2} ?(?:am|pm)|[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:\.[0-9]+)?"
-    r"|noon|midday|midnight|[0-9]{1,2} oclock)(?: (?:gmt|bst|utc|z))?\b"
+    r"\b(?:(?:0?[1-9]|1[0-2])(?::[0-5][0-9]){0,2} ?(?:am|pm)"
+    r"|(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?"
+    r"|noon|midday|midnight|(?:0?[1-9]|1[0-2]) oclock)(?: (?:gmt|bst|utc|z))?\b"
     r"|\b(?:in )?(?:morning|afternoon|evening|night)\b",
     _A,
 )

@@ -439,6 +439,10 @@ TOLERATED: list[Row] = [
     ("this coming Friday", FRI, "2025-03-21", SAME),
     ("this coming Monday", FRI, "2025-03-17", SAME),
     ("Friday just gone", FRI, "2025-03-07", SAME),
+    ("the twelfth of March 2025", FRI, "2025-03-12", SAME),
+    ("twenty-first of March", FRI, "2024-03-21", "2025-03-21"),
+    ("March the thirty-first", MAR31, "2025-03-31", SAME),
+    ("first of June", FRI, "2024-06-01", "2025-06-01"),
 ]
 
 # --- other orders, read by dateparser and checked against the day, month and year typed ----------

@@ -107,6 +107,30 @@ _NUMBER_WORDS = {
     "fifty": 50,
     "sixty": 60,
 }
+_ORDINAL_WORDS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+)
+_NUMBER_WORDS.update({word: n for n, word in enumerate(_ORDINAL_WORDS, start=1)})
+_NUMBER_WORDS["thirtieth"] = 30
 _TENS = {"twenty", "thirty", "forty", "fifty", "sixty"}
 
 #: Words dropped wherever they stand ("the 3rd of March", "on Monday").
@@ -182,6 +206,7 @@ _ORDINAL = re.compile(r"(?<=[0-9])(?:st|nd|rd|th)\b", _A)
 _AM_PM = re.compile(r"\b([ap])\.m\b\.?", _A)
 _LETTER_DOT = re.compile(r"(?<=[a-z])\.", _A)
 _MIXED_SEP = re.compile(r"(?<=[a-z])[/.\-](?=[0-9])|(?<=[0-9])[/.\-](?=[a-z])", _A)
+_TENS_HYPHEN = re.compile(r"\b(twenty|thirty|forty|fifty|sixty)-(?=[a-z])", _A)
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])", _A)
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])", _A)
 _PLUS = re.compile(r"\+")
@@ -260,6 +285,7 @@ def _split(text: str) -> list[str]:
     s = _AM_PM.sub(r"\1m", s)
     s = _LETTER_DOT.sub(" ", s)
     s = _MIXED_SEP.sub(" ", s)
+    s = _TENS_HYPHEN.sub(r"\1 ", s)  # "twenty-first"
     s = _WORD_HYPHEN.sub(" - ", s)
     s = _DIGIT_LETTER.sub(" ", s)
     s = _PLUS.sub(" + ", s)

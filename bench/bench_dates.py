@@ -127,13 +127,20 @@ def main() -> int:
         ("dateparser, default settings", plain),
         ("dateparser, tuned settings", tuned_reader(**best[1])),
     ]
-    print(f"\n{'contender':32} {'accuracy':>9} {'median ms':>10} {'p99 ms':>8}")
+    n_refuse = sum(1 for case in CASES if case[3] is None)
+    print(f"\n{len(CASES) - n_refuse} cases with a date, {n_refuse} the policy refuses")
+    header = f"{'contender':32} {'accuracy':>9} {'dates':>7} {'refusals':>9}"
+    print(f"{header} {'median ms':>10} {'p99 ms':>8}")
     results = []
     for name, reader in contenders:
         score, wrong = accuracy(reader)
         median, p99 = latency(reader, args.rounds)
         results.append((name, wrong))
-        print(f"{name:32} {score:9.1%} {median:10.3f} {p99:8.3f}")
+        missed_refusals = sum(1 for case in wrong if case[3] is None)
+        dates_ok = 1 - (len(wrong) - missed_refusals) / (len(CASES) - n_refuse)
+        refusals_ok = 1 - missed_refusals / n_refuse
+        row = f"{name:32} {score:9.1%} {dates_ok:7.1%} {refusals_ok:9.1%}"
+        print(f"{row} {median:10.3f} {p99:8.3f}")
     for name, wrong in results:
         shown = wrong if args.show_wrong else wrong[:8]
         print(f"\n{name}: {len(wrong)} wrong" + (":" if shown else ""))

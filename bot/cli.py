@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ EXIT_ERROR = 1
 EXIT_REFUSED = 2
 EXIT_CMS_REJECTED = 3
 EXIT_NOT_FOUND = 4
+
+log = logging.getLogger("bot")
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -92,6 +95,51 @@ def cmd_dates(args: argparse.Namespace, settings: Settings) -> int:
     text = " ".join(args.text)
     reading = read_date(text, role=args.role, today=today)
     print(f"{reading.value.isoformat()}  {reading.how}")
+    return EXIT_OK
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=_port, default=None, help="HTTP port (default: PORT, 3000)")
+    p.add_argument(
+        "--host",
+        default="0.0.0.0",  # noqa: S104 (a server must be reachable by Slack)
+        help="address to listen on (default 0.0.0.0)",
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The Slack app: HTTP mode behind waitress, or Socket Mode with SLACK_APP_TOKEN."""
+    from bot import dates
+    from bot.slack.app import check_slack_settings, create_app
+
+    check_slack_settings(settings)
+    dates.warm_up()
+    recorder = build_recorder(settings)
+    bot = create_app(settings, recorder)
+    bot.catalogue.courses()  # starts fetching the course list in the background
+    recorder.start()
+    try:
+        if bot.socket_mode and settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("connecting to Slack in Socket Mode")
+            handler = SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
+            handler.start()  # type: ignore[no-untyped-call]
+        else:
+            from bot.slack.server import HttpServer
+
+            server = HttpServer(bot.app, host=args.host, port=args.port or settings.port)
+            print(f"Listening on {server.url}", flush=True)
+            try:
+                server.run()
+            finally:
+                server.close()
+    finally:
+        bot.close()
+        close_recorder(recorder)
     return EXIT_OK
 
 
@@ -304,6 +352,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {
+    "serve": ("run the Slack app (HTTP mode, or Socket Mode)", _add_serve, cmd_serve),
     "sandbox": ("run the built-in CMS sandbox on 127.0.0.1", _add_sandbox, cmd_sandbox),
     "dates": ("show how a typed date would be read", _add_dates, cmd_dates),
     "record": ("record one course through the whole pipeline", _add_record, cmd_record),

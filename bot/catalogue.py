@@ -1,0 +1,191 @@
+"""What the pick-lists offer: the diocese's courses (cached), contacts (searched), and the
+qualifications seen so far.
+
+Slack gives an options request 3 seconds, network included, and the CMS may take longer
+than that. So the course list is served from memory and refreshed in the background, and a
+contact search that the CMS has not answered within `search_timeout` seconds answers with
+what is known (an earlier answer for the same text, or the typed number as an id).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from bot.cms.client import CMSClient
+from bot.cms.models import Contact, Course
+from bot.errors import CMSError
+
+log = logging.getLogger(__name__)
+
+#: Longest search text sent to the CMS.
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a pick-list: what is shown and the id it stands for."""
+
+    label: str
+    value: str
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class CourseCatalogue:
+    """The diocese's courses, fetched once and refreshed in the background."""
+
+    def __init__(
+        self,
+        cms: CMSClient,
+        *,
+        max_age: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._cms = cms
+        self._max_age = max_age
+        self._clock = clock
+        self._courses: list[Course] = []
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+        self._refreshing = False
+
+    def refresh(self) -> list[Course]:
+        """Fetch the course list now (blocking). Keeps the old list if the CMS fails."""
+        try:
+            courses = self._cms.list_courses()
+        except CMSError as exc:
+            log.warning("could not refresh the course list: %s", exc.message)
+            with self._lock:
+                self._refreshing = False
+                return list(self._courses)
+        with self._lock:
+            self._courses = sorted(courses, key=lambda c: c.name.lower())
+            self._fetched_at = self._clock()
+            self._refreshing = False
+            return list(self._courses)
+
+    def _refresh_in_background_if_stale(self) -> None:
+        with self._lock:
+            stale = self._fetched_at is None or self._clock() - self._fetched_at > self._max_age
+            if not stale or self._refreshing:
+                return
+            self._refreshing = True
+        threading.Thread(target=self.refresh, name="course-refresh", daemon=True).start()
+
+    def courses(self) -> list[Course]:
+        """The courses known now (never waits for the CMS)."""
+        self._refresh_in_background_if_stale()
+        with self._lock:
+            return list(self._courses)
+
+    def get(self, course_id: int) -> Course | None:
+        return next((c for c in self.courses() if c.id == course_id), None)
+
+    def search(self, text: str, *, limit: int = 100) -> list[Course]:
+        """Courses whose name contains every word typed, or whose id is the number typed."""
+        courses = self.courses()
+        text = text.strip()[:MAX_QUERY]
+        if not text:
+            return courses[:limit]
+        if text.isdigit():
+            exact = [c for c in courses if c.id == int(text)]
+            if exact:
+                return exact
+        words = _words(text)
+        return [c for c in courses if all(w in c.name.lower() for w in words)][:limit]
+
+    def best_match(self, text: str) -> Course | None:
+        """The one course that a command's text names, if exactly one matches."""
+        found = self.search(text)
+        if len(found) == 1:
+            return found[0]
+        exact = [c for c in found if c.name.lower() == text.strip().lower()]
+        return exact[0] if len(exact) == 1 else None
+
+
+def contact_label(contact: Contact) -> str:
+    """How a contact is shown in the pick-list: name, number, and post or parish if known."""
+    where = ", ".join(part for part in (contact.post, contact.parish) if part)
+    label = f"{contact.display_name} (#{contact.id})"
+    return f"{label}, {where}" if where else label
+
+
+class ContactSearch:
+    """Contact search that always answers quickly, from the CMS or from what it knows."""
+
+    def __init__(
+        self,
+        cms: CMSClient,
+        *,
+        search_timeout: float = 2.0,
+        cache_size: int = 256,
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
+        self._cms = cms
+        self._timeout = search_timeout
+        self._cache: OrderedDict[str, list[Contact]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._executor = executor or ThreadPoolExecutor(2, thread_name_prefix="contact-search")
+        self._pending: dict[str, Future[list[Contact]]] = {}
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _remember(self, key: str, found: list[Contact]) -> None:
+        with self._lock:
+            self._cache[key] = found
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _fetch(self, key: str) -> list[Contact]:
+        try:
+            found = self._cms.search_contacts(key)
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
+        self._remember(key, found)
+        return found
+
+    def search(self, text: str) -> list[Choice]:
+        """Choices for what was typed: a typed number first (as an id), then names found."""
+        text = " ".join(text.split())[:MAX_QUERY]
+        choices: list[Choice] = []
+        digits = text.lstrip("#")
+        if digits.isdigit() and 0 < int(digits) < 2**31:
+            choices.append(Choice(f"Contact #{int(digits)}", str(int(digits))))
+        if len(text) < 2:
+            return choices
+        key = text.lower()
+        with self._lock:
+            cached = self._cache.get(key)
+            future = self._pending.get(key)
+            if cached is None and future is None:
+                future = self._executor.submit(self._fetch, key)
+                self._pending[key] = future
+        found = cached
+        if found is None and future is not None:
+            try:
+                found = future.result(timeout=self._timeout)
+            except FutureTimeout:
+                log.warning("contact search for a %d-character text is slow", len(text))
+            except CMSError as exc:
+                log.warning("contact search failed: %s", exc.message)
+        for contact in found or []:
+            choice = Choice(contact_label(contact), str(contact.id))
+            if choice.value not in {c.value for c in choices}:
+                choices.append(choice)
+            else:  # the typed id is a known contact: show the name instead
+                choices = [choice if c.value == choice.value else c for c in choices]
+        return choices[:100]

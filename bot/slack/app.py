@@ -1,0 +1,122 @@
+"""Builds the Slack app: settings checked, Web API client, Bolt `App`, listeners, reporter.
+
+Nothing here runs at import time. `create_app(settings, recorder)` returns a `SlackBot`
+holding the Bolt app and the pieces its listeners use; `serve` in `bot.cli` runs it over
+HTTP (waitress) or Socket Mode.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.catalogue import ContactSearch, CourseCatalogue
+from bot.errors import ConfigError
+from bot.recording import Recorder
+from bot.settings import Settings
+from bot.slack.permissions import Permissions
+from bot.slack.reporter import SlackReporter
+
+log = logging.getLogger(__name__)
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Refuse to start, with a clear message, when a Slack setting is missing or malformed."""
+    problems = []
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if not token:
+        problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+    elif not token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token, starting xoxb-")
+    app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else ""
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token, starting xapp-")
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    if not app_token and not secret.strip():
+        problems.append(
+            "SLACK_SIGNING_SECRET is not set (needed in HTTP mode to check that requests "
+            "come from Slack; or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    if not settings.allowed_users and not settings.allowed_usergroup:
+        problems.append(
+            "neither ALLOWED_USERS nor ALLOWED_USERGROUP is set, so nobody could record"
+        )
+    if problems:
+        raise ConfigError("Cannot start the Slack app: " + "; ".join(problems) + ".")
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """Slack's Web API client: `SLACK_API_URL`, and Slack's 429s retried per Retry-After."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+@dataclass
+class SlackBot:
+    """The Slack app and what its listeners use; `close()` stops the Slack side."""
+
+    app: App
+    client: WebClient
+    recorder: Recorder
+    catalogue: CourseCatalogue
+    contacts: ContactSearch
+    permissions: Permissions
+    reporter: SlackReporter
+    socket_mode: bool
+
+    def close(self) -> None:
+        self.reporter.close()
+        self.contacts.close()
+
+
+def create_app(
+    settings: Settings,
+    recorder: Recorder,
+    *,
+    client: WebClient | None = None,
+    catalogue: CourseCatalogue | None = None,
+) -> SlackBot:
+    """Build the Slack app around a recorder (whose workers the caller starts)."""
+    from bot.slack.listeners import register
+
+    check_slack_settings(settings)
+    client = client or make_web_client(settings)
+    socket_mode = settings.slack_app_token is not None
+    secret = settings.slack_signing_secret
+    app = App(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    catalogue = catalogue or CourseCatalogue(recorder.cms)
+    bot = SlackBot(
+        app=app,
+        client=client,
+        recorder=recorder,
+        catalogue=catalogue,
+        contacts=ContactSearch(recorder.cms),
+        permissions=Permissions(
+            users=settings.allowed_users, usergroup=settings.allowed_usergroup, client=client
+        ),
+        reporter=SlackReporter(
+            client,
+            recorder,
+            course_name=lambda course_id: c.name if (c := catalogue.get(course_id)) else None,
+        ),
+        socket_mode=socket_mode,
+    )
+    register(bot)
+    return bot

@@ -1,0 +1,169 @@
+"""Block Kit messages about a submission: pure functions of the submission, nothing else.
+
+Every piece of text that came from a person or from the CMS goes through `escape` before it
+is put into mrkdwn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from bot.cms.models import DATE_FIELDS
+from bot.fields import FIELD_LABELS
+from bot.slack.mrkdwn import escape
+from bot.store import State, Submission
+
+#: action_id of the button on a failed reply that reopens the form, filled in as before.
+REOPEN_ACTION = "reopen_form"
+#: action_id of the button that sends a failed submission again.
+RETRY_ACTION = "retry_submission"
+
+Message = dict[str, Any]
+
+
+def human_date(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def _course_label(submission: Submission, course_name: str | None) -> str:
+    name = submission.course_name or course_name
+    return f"*{escape(name)}*" if name else f"course {submission.course_id}"
+
+
+def _stored_dates(submission: Submission) -> dict[str, dt.date]:
+    """The dates as the CMS stored them (from its answer), else as we read them."""
+    body = submission.cms_body if isinstance(submission.cms_body, dict) else {}
+    dates: dict[str, dt.date] = {}
+    for name in DATE_FIELDS:
+        raw = body.get(name) if submission.state is State.RECORDED else None
+        value: dt.date | None = getattr(submission, name)
+        if isinstance(raw, str):
+            with contextlib.suppress(ValueError):
+                value = dt.date.fromisoformat(raw)
+        if value is not None:
+            dates[name] = value
+    return dates
+
+
+def _date_lines(submission: Submission) -> list[str]:
+    lines = []
+    for name, value in _stored_dates(submission).items():
+        note = " (no day was given: the 1st assumed)" if name in submission.assumed else ""
+        lines.append(f"{FIELD_LABELS[name]}: {human_date(value)}{note}")
+    return lines
+
+
+def parent_message(
+    submission: Submission, *, course_name: str | None = None, contact_name: str | None = None
+) -> Message:
+    """The message in the channel that the outcome is threaded under."""
+    who = f"<@{escape(submission.user_id)}>" if submission.user_id else "Someone"
+    contact = (
+        escape(contact_name) + f" (#{submission.contact_id})"
+        if contact_name
+        else (f"contact {submission.contact_id}")
+    )
+    status = {
+        State.PENDING: ":hourglass_flowing_sand: sending to the CMS…",
+        State.SENDING: ":hourglass_flowing_sand: sending to the CMS…",
+        State.RECORDED: f":white_check_mark: recorded (CMS record {submission.record_id})",
+        State.REJECTED: ":x: the CMS refused it, see the thread",
+        State.NOT_FOUND: ":x: contact not found, see the thread",
+        State.FAILED: ":warning: not recorded, see the thread",
+    }[submission.state]
+    text = f"{who} is recording {_course_label(submission, course_name)} for {contact}: {status}"
+    if submission.state is State.RECORDED:
+        text = f"{who} recorded {_course_label(submission, course_name)} for {contact}: {status}"
+    return {"text": text, "blocks": [_section(text)]}
+
+
+def _buttons(submission: Submission) -> dict[str, Any]:
+    elements: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "action_id": REOPEN_ACTION,
+            "text": {"type": "plain_text", "text": "Open the form again"},
+            "value": str(submission.id),
+        }
+    ]
+    if submission.state is State.FAILED:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": RETRY_ACTION,
+                "text": {"type": "plain_text", "text": "Try again"},
+                "value": str(submission.id),
+                "style": "primary",
+            }
+        )
+    return {"type": "actions", "block_id": "outcome_actions", "elements": elements}
+
+
+def outcome_message(submission: Submission) -> Message:
+    """The reply in the thread: what the CMS now holds, or what it refused and why."""
+    blocks: list[dict[str, Any]] = []
+    if submission.state is State.RECORDED:
+        lines = [
+            f":white_check_mark: Recorded *{escape(submission.course_name or '')}* "
+            f"for contact {submission.contact_id}.",
+        ]
+        if submission.qualification_name:
+            lines.append(f"Qualification: *{escape(submission.qualification_name)}*")
+        lines.append(f"CMS record: {submission.record_id}")
+        lines.extend(_date_lines(submission))
+        text = "\n".join(lines)
+        blocks.append(_section(text))
+        return {"text": text, "blocks": blocks}
+    if submission.state is State.REJECTED:
+        lines = [":x: The CMS refused this record:"]
+        for field, messages in (submission.errors or {}).items():
+            label = FIELD_LABELS.get(field, field)
+            lines.append(f"• *{escape(label)}*: {escape(' '.join(messages))}")
+        if not submission.errors:
+            lines.append(escape(submission.reason or "It gave no reason."))
+    elif submission.state is State.NOT_FOUND:
+        lines = [
+            f":x: Contact {submission.contact_id} was not found in the CMS. "
+            "Check the number, or search for the person by name."
+        ]
+    elif submission.state is State.FAILED:
+        lines = [
+            ":warning: This was not recorded: " + escape(submission.reason or "an error occurred."),
+            "Nothing you typed is lost: try again, or open the form again to change it.",
+        ]
+    else:
+        return retry_notice(submission)
+    text = "\n".join(lines)
+    blocks = [_section(text), _buttons(submission)]
+    return {"text": text, "blocks": blocks}
+
+
+def retry_notice(submission: Submission) -> Message:
+    """Said once when the CMS does not answer and the bot will try again by itself."""
+    text = (
+        ":hourglass_flowing_sand: The CMS is not answering right now ("
+        + escape(submission.reason or "no answer")
+        + "). I'll keep trying and reply here with the result."
+    )
+    return {"text": text, "blocks": [_section(text)]}
+
+
+def direct_message(submission: Submission, *, channel_id: str | None, problem: str) -> Message:
+    """The outcome sent to the person directly when the channel could not be used."""
+    where = f" in <#{escape(channel_id)}>" if channel_id else ""
+    intro = f"I couldn't post{where} ({escape(problem)}), so here is the result of your submission."
+    outcome = outcome_message(submission)
+    return {
+        "text": intro + "\n" + outcome["text"],
+        "blocks": [_context(intro), *outcome["blocks"]],
+    }

@@ -23,7 +23,13 @@ import pytest
 
 from bot.cms.client import CMSClient
 from bot.cms.models import NewCourseRecord
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.cms.sandbox import (
+    SANDBOX_API_ID,
+    SANDBOX_DIOCESE_ID,
+    SANDBOX_SECRET_KEY,
+    CMSSandbox,
+    run_sandbox,
+)
 from bot.cms.signing import signed
 from bot.errors import (
     CMSAnswerLost,
@@ -32,6 +38,7 @@ from bot.errors import (
     CMSNotFound,
     CMSUnavailable,
     CMSValidationError,
+    ConfigError,
 )
 from tests.cms_fixtures import FakeTime, client_for
 
@@ -562,6 +569,12 @@ def test_stop_closes_kept_alive_connections(cms_sandbox: CMSSandbox, cms: CMSCli
         cms.list_courses()
 
 
+def test_sandbox_command_refuses_a_port_in_use(cms_sandbox: CMSSandbox) -> None:
+    port = int(cms_sandbox.base_url.rsplit(":", 1)[1])
+    with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*--port"):
+        run_sandbox(port=port)
+
+
 @pytest.mark.slow
 def test_sandbox_command_prints_settings_and_serves(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CMS_", "SLACK_"))}
@@ -577,6 +590,10 @@ def test_sandbox_command_prints_settings_and_serves(tmp_path: Path) -> None:
         assert process.stdout is not None
         lines = [process.stdout.readline().strip() for _ in range(5)]
         settings = dict(line.split("=", 1) for line in lines[1:])
+        rest = []
+        while "Ctrl-C stops" not in (line := process.stdout.readline()):
+            assert line, "the sandbox stopped early"
+            rest.append(line)
         assert settings["CMS_API_ID"] == SANDBOX_API_ID
         assert settings["CMS_SECRET_KEY"] == SANDBOX_SECRET_KEY
         assert settings["CMS_DIOCESE_ID"] == str(SANDBOX_DIOCESE_ID)
@@ -590,6 +607,8 @@ def test_sandbox_command_prints_settings_and_serves(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
-    assert process.returncode == 0, err
-    assert "Safeguarding Foundations" in out
+    assert process.returncode == 0, err + out
+    shown = "".join(rest)
+    assert "  2: Safeguarding Foundations  [22 Safeguarding Foundations certificate]" in shown
+    assert "  1011: Mr Robert William Fairclough (no post)" in shown
     assert (tmp_path / "d.json").exists()

@@ -26,6 +26,7 @@ from bot.cms.sandbox.api import TOO_MANY, Answer, Credentials, RateLimiter, Sand
 from bot.cms.sandbox.demo import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
 from bot.cms.sandbox.faults import Fault, FaultQueue
 from bot.cms.sandbox.state import SandboxState, _utc_now
+from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -422,7 +423,13 @@ class _Handler(BaseHTTPRequestHandler):
 def run_sandbox(*, port: int = 8765, data_path: str | None = None, rate_limit: int = 60) -> None:
     """Serve the sandbox on 127.0.0.1 until Ctrl-C, after printing the settings to use."""
     sandbox = CMSSandbox(rate_limit=rate_limit, data_path=data_path)
-    base_url = sandbox.start(port=port)
+    try:
+        base_url = sandbox.start(port=port)
+    except OSError as exc:
+        raise ConfigError(
+            f"The sandbox cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+            "choose another port with --port."
+        ) from None
     try:
         print(
             "CMS sandbox running. Put these in .env (demo values, not secret):\n"

@@ -443,6 +443,15 @@ TOLERATED: list[Row] = [
     ("twenty-first of March", FRI, "2024-03-21", "2025-03-21"),
     ("March the thirty-first", MAR31, "2025-03-31", SAME),
     ("first of June", FRI, "2024-06-01", "2025-06-01"),
+    ("Wednesday last", FRI, "2025-03-12", SAME),
+    ("a week ago today", FRI, "2025-03-07", SAME),
+    ("12/03/2025 (Wednesday)", FRI, "2025-03-12", SAME),
+    ("12 March 2025 Wed", FRI, "2025-03-12", SAME),
+    ("12 March 2025 Thursday", FRI, None, SAME),
+    ("2025-03-12 Wednesday", FRI, "2025-03-12", SAME),
+    ("12 / 03 / 2025", FRI, "2025-03-12", SAME),
+    ("[12/03/2025]", FRI, "2025-03-12", SAME),
+    ("3 weeks ago Friday", FRI, None, SAME),
 ]
 
 # --- other orders, read by dateparser and checked against the day, month and year typed ----------

@@ -78,6 +78,8 @@ _TIME = re.compile(
     r"|\b(?:in )?(?:morning|afternoon|evening|night)\b",
     _A,
 )
+#: "12 March 2025 Wednesday": a weekday after a date is checked as one before it would be.
+_TRAILING_WEEKDAY = re.compile(rf"(?P<rest>[0-9].*) {_WD}", _A)
 _PART_OF_DAY = re.compile(r"\bthis (?:morning|afternoon|evening)\b", _A)
 _LAST_NIGHT = re.compile(r"\blast night\b", _A)
 
@@ -321,7 +323,7 @@ def _simple(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     return Reading(today + dt.timedelta(days=offsets[m[0]]), False, as_typed(text))
 
 
-@rule(rf"(?:(?P<rel>last|next|this) )?{_WD}|{_WD2} (?P<gone>(?:just )?gone)")
+@rule(rf"(?:(?P<rel>last|next|this) )?{_WD}|{_WD2} (?P<gone>(?:just )?gone|last)")
 def _weekday(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     # "last X"/"next X": the nearest X strictly before/after today; a bare X by the role.
     # "this X" is today when today is an X, else read as a bare X (on a Saturday, "this
@@ -358,7 +360,7 @@ def _weekday_before_last(m: re.Match[str], text: str, role: Role, today: dt.date
     return Reading(value, False, as_typed(text))
 
 
-@rule(rf"{_DUR} (?:ago|back|before today)")
+@rule(rf"{_DUR} (?:ago|back|before today)(?: today)?")
 def _ago(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     months, days = duration_parts(m["dur"])
     return Reading(shift(text, today, months, days, -1), False, as_typed(text))
@@ -397,6 +399,9 @@ def interpret(s: str, text: str, role: Role, today: dt.date) -> Reading | None:
     s, had_time = strip_times(s)
     if had_time and not s:
         raise DateError(msg.time_only(text))
+    trailing = _TRAILING_WEEKDAY.fullmatch(s)
+    if trailing:
+        s = f"{trailing['wd']} {trailing['rest']}"
     for pattern, fn in _RULES:
         match = pattern.fullmatch(s)
         if match:

@@ -193,11 +193,16 @@ _TRANSLATE = str.maketrans(
         "\u00a0": " ",
         ",": " ",
         '"': " ",
+        "(": " ",
+        ")": " ",
+        "[": " ",
+        "]": " ",
         "\u201c": " ",
         "\u201d": " ",
     }
 )
 _A = re.ASCII
+_SPACED_SLASH = re.compile(r"(?<=[0-9]) ?/ ?(?=[0-9])", _A)
 _SHORT_YEAR = re.compile(r"'([0-9]{2})\b", _A)
 _APOSTROPHE = re.compile(r"'")
 _THIS_COMING = re.compile(r"\bthis (?:coming|next)\b", _A)
@@ -277,6 +282,7 @@ def _correct_unit(word: str) -> str | None:
 
 def _split(text: str) -> list[str]:
     s = text.translate(_TRANSLATE).lower()
+    s = _SPACED_SLASH.sub("/", s)  # "12 / 03 / 2025"
     s = _SHORT_YEAR.sub(r" 20\1", s)  # "Mar '25" is March 2025, not 25 March
     s = _APOSTROPHE.sub("", s)  # "in three years' time", "o'clock"
     s = _THIS_COMING.sub("next", s)  # "this coming Friday"

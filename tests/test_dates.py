@@ -784,5 +784,14 @@ def test_several_problems_at_once() -> None:
     assert "already past" in problems["expires_at"]
 
 
+def test_programming_errors_are_not_date_errors() -> None:
+    with pytest.raises(ValueError, match="role"):
+        read_date("yesterday", role="Past", today=FRI)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="today"):
+        read_date("yesterday", role="past", today=dt.datetime(2025, 3, 14, 9, 0))
+    with pytest.raises(TypeError, match="today"):
+        read_expiry("3y", today=dt.datetime(2025, 3, 14), completed=FRI, attended=None)
+
+
 def test_warm_up_runs() -> None:
     warm_up()

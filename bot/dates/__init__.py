@@ -66,6 +66,14 @@ def _reading(found: Reading, text: str) -> DateReading:
     return DateReading(found.value, False, f"{full_date(found.value)} ({found.note})")
 
 
+def _check_call(role: str, today: dt.date) -> None:
+    """Programming errors, not a person's: fail loudly."""
+    if role not in ("past", "future"):
+        raise ValueError(f"role must be 'past' or 'future', not {role!r}")
+    if isinstance(today, dt.datetime) or not isinstance(today, dt.date):
+        raise TypeError(f"today must be a datetime.date, not {type(today).__name__}")
+
+
 def _canonical(text: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"a date is read from str, not {type(text).__name__}")
@@ -84,6 +92,7 @@ def read_date(text: str, *, role: Role, today: dt.date) -> DateReading:
 
     Raises `DateError` (message fit to show as is) for anything not read with certainty.
     """
+    _check_call(role, today)
     s = _canonical(text)
     found = interpret(s, text, role, today)
     if found is None:
@@ -111,6 +120,7 @@ def read_expiry(
     completion date of the same submission, or the attended date if there is none; anything
     else is read as a future-role date ("in 3 years" counts from today, as everywhere).
     """
+    _check_call("future", today)
     s = _canonical(text)
     bare = BARE_DURATION.fullmatch(s.removesuffix(" after completion"))
     if bare is None or (bare["sign"] or "").strip() == "-":

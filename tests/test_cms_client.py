@@ -386,7 +386,7 @@ def test_unusable_answers_to_reads_are_unavailable(
     assert caught.value.status_code == answer.status_code
 
 
-def _leaky(kind: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
+def _leaky(kind: type[httpx.RequestError]) -> Callable[[httpx.Request], httpx.Response]:
     """Raise `kind` the way httpx does, with the whole URL (signature included) in its text."""
 
     def fail(request: httpx.Request) -> httpx.Response:
@@ -453,6 +453,7 @@ LOST_ANSWERS = {
     "write-timeout": _leaky(httpx.WriteTimeout),
     "reset": _leaky(httpx.ReadError),
     "disconnected": _leaky(httpx.RemoteProtocolError),
+    "undecodable": _leaky(httpx.DecodingError),
     "500": httpx.Response(500, text="oops"),
     "502": httpx.Response(502),
     "200-not-json": httpx.Response(200, text="<html>"),
@@ -514,7 +515,9 @@ def test_lost_answer_that_cannot_be_checked_is_answer_lost(
     assert post.call_count == 1
 
 
-@pytest.mark.parametrize("kind", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
+@pytest.mark.parametrize(
+    "kind", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol]
+)
 def test_write_that_never_left_is_unavailable_without_reconciliation(
     router: respx.MockRouter, cms: CMSClient, kind: type[httpx.TransportError]
 ) -> None:

@@ -65,6 +65,15 @@ BODY_KEEP = 2000
 
 _M = TypeVar("_M", bound=BaseModel)
 
+#: httpx failures that mean the request never reached the CMS (safe to report, no check).
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+)
+
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -422,8 +431,8 @@ class CMSClient:
         kind = type(exc).__name__
         elapsed_ms = (self._clock() - sent_at) * 1000
         log.warning("CMS %s %s -> %s after %.0f ms", method, path, kind, elapsed_ms)
-        not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if write and not not_sent and isinstance(exc, httpx.TransportError):
+        not_sent = isinstance(exc, _NOT_SENT)
+        if write and not not_sent:
             reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection lost"
             raise _AnswerLost(reason)
         if isinstance(exc, httpx.TimeoutException):

@@ -49,10 +49,13 @@ class CourseCatalogue:
         cms: CMSClient,
         *,
         max_age: float = 600.0,
+        first_wait: float = 1.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cms = cms
         self._max_age = max_age
+        self._first_wait = first_wait
+        self._loaded = threading.Event()
         self._clock = clock
         self._courses: list[Course] = []
         self._fetched_at: float | None = None
@@ -72,6 +75,7 @@ class CourseCatalogue:
             self._courses = sorted(courses, key=lambda c: c.name.lower())
             self._fetched_at = self._clock()
             self._refreshing = False
+            self._loaded.set()
             return list(self._courses)
 
     def _refresh_in_background_if_stale(self) -> None:
@@ -83,8 +87,11 @@ class CourseCatalogue:
         threading.Thread(target=self.refresh, name="course-refresh", daemon=True).start()
 
     def courses(self) -> list[Course]:
-        """The courses known now (never waits for the CMS)."""
+        """The courses known now. Waits for the CMS only before the first list arrived, and
+        then at most `first_wait` seconds (Slack allows 3 for the whole answer)."""
         self._refresh_in_background_if_stale()
+        if not self._loaded.is_set():
+            self._loaded.wait(self._first_wait)
         with self._lock:
             return list(self._courses)
 

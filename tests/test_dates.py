@@ -8,7 +8,9 @@ does. Reference days: a Friday, the leap day, month ends, and the days around Ne
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -791,6 +793,16 @@ def test_programming_errors_are_not_date_errors() -> None:
         read_date("yesterday", role="past", today=dt.datetime(2025, 3, 14, 9, 0))
     with pytest.raises(TypeError, match="today"):
         read_expiry("3y", today=dt.datetime(2025, 3, 14), completed=FRI, attended=None)
+
+
+def test_only_the_fallback_imports_dateparser() -> None:
+    package = Path(__file__).resolve().parents[1] / "bot"
+    importers = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if re.search(r"^\s*(?:import|from)\s+dateparser\b", path.read_text(), re.MULTILINE)
+    }
+    assert importers == {"dates/_fallback.py"}
 
 
 def test_warm_up_runs() -> None:

@@ -805,5 +805,11 @@ def test_only_the_fallback_imports_dateparser() -> None:
     assert importers == {"dates/_fallback.py"}
 
 
+def test_the_date_package_never_reads_the_clock() -> None:
+    package = Path(__file__).resolve().parents[1] / "bot" / "dates"
+    clock = re.compile(r"\b(?:date|datetime)\.(?:today|now|utcnow)\(|\btime\.time\(")
+    assert [p.name for p in package.glob("*.py") if clock.search(p.read_text())] == []
+
+
 def test_warm_up_runs() -> None:
     warm_up()

@@ -18,7 +18,10 @@ import fnmatch
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Literal
+
+from bot.cms.sandbox.api import TOO_MANY, Answer, error
 
 FaultAction = Literal["status", "drop", "stall"]
 
@@ -73,3 +76,23 @@ class FaultQueue:
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
+
+
+def fault_answer(fault: Fault, rate_limit: int) -> Answer:
+    """What a `status` fault answers."""
+    if isinstance(fault.body, str):  # not JSON: an HTML error page, say
+        answer = Answer(fault.status, fault.body.encode("utf-8"))
+        answer.headers["Content-Type"] = "text/html; charset=utf-8"
+    elif fault.body is not None:
+        answer = Answer(fault.status, fault.body)
+    elif fault.status == 429:
+        answer = error(429, TOO_MANY)
+        answer.headers.update({"X-RateLimit-Limit": str(rate_limit), "X-RateLimit-Remaining": "0"})
+    else:
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "Error"
+        answer = error(fault.status, phrase + ".")
+    answer.headers.update(fault.headers)
+    return answer

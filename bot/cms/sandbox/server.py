@@ -1,37 +1,21 @@
-"""The sandbox as a real HTTP server on 127.0.0.1 (`python -m bot sandbox`).
-
-Parameters are read from the query string and from a form body, merged (the body wins), and
-the signature is checked over the merged set. Every answer carries a `Server-Timing` header
-with the time the sandbox spent on the call, so that benchmarks can leave it out.
-"""
+"""`CMSSandbox`, the sandbox as a real HTTP server on 127.0.0.1, and `python -m bot sandbox`."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from bot.cms.sandbox.api import TOO_MANY, Answer, Credentials, RateLimiter, SandboxAPI, error
+from bot.cms.sandbox.api import Credentials, RateLimiter, SandboxAPI
 from bot.cms.sandbox.demo import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
 from bot.cms.sandbox.faults import Fault, FaultQueue
-from bot.cms.sandbox.state import SandboxState, _utc_now
+from bot.cms.sandbox.httpd import SandboxHandler, SandboxServer
+from bot.cms.sandbox.state import SandboxState, utc_now
 from bot.errors import ConfigError
-
-log = logging.getLogger(__name__)
-
-#: The largest request body the sandbox reads.
-MAX_BODY = 1 << 20
 
 Call = tuple[str, str, int | None]
 
@@ -55,7 +39,7 @@ class CMSSandbox:
         data_path: str | Path | None = None,
         delay: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], dt.datetime] = _utc_now,
+        now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.api_id = api_id
         self.secret_key = secret_key
@@ -70,7 +54,7 @@ class CMSSandbox:
         #: Every call seen, as `(method, path, status)`; status None when nothing was answered.
         self.calls: list[Call] = []
         self.base_url = ""
-        self._server: _Server | None = None
+        self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- running -----------------------------------------------------------------------------
@@ -79,7 +63,7 @@ class CMSSandbox:
         """Serve in a background thread; returns the base URL (`http://127.0.0.1:PORT`)."""
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
-        server = _Server((host, port), _Handler, self)
+        server = SandboxServer((host, port), SandboxHandler, self)
         self._server = server
         self.base_url = f"http://{host}:{server.server_address[1]}"
         self._thread = threading.Thread(
@@ -236,188 +220,6 @@ class CMSSandbox:
 
     def clear_faults(self) -> None:
         self.faults.clear()
-
-    # --- serving one call (called by the handler threads) -----------------------------------
-
-    def _pause(self, seconds: float) -> None:
-        server = self._server
-        if seconds > 0 and server is not None:
-            server.stopping.wait(seconds)
-
-    def _answer_fault(self, fault: Fault) -> Answer:
-        if isinstance(fault.body, str):  # not JSON: an HTML error page, say
-            answer = Answer(fault.status, fault.body.encode("utf-8"))
-            answer.headers["Content-Type"] = "text/html; charset=utf-8"
-        elif fault.body is not None:
-            answer = Answer(fault.status, fault.body)
-        elif fault.status == 429:
-            answer = error(429, TOO_MANY)
-            answer.headers.update(
-                {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": "0"}
-            )
-        else:
-            try:
-                phrase = HTTPStatus(fault.status).phrase
-            except ValueError:
-                phrase = "Error"
-            answer = error(fault.status, phrase + ".")
-        answer.headers.update(fault.headers)
-        return answer
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # so that server_close() waits for every handler
-    block_on_close = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[_Handler], sandbox: CMSSandbox
-    ) -> None:
-        self.sandbox = sandbox
-        self.stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def opened(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(connection)
-            if self.stopping.is_set():
-                _shut(connection)
-
-    def closed(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            self.stopping.set()
-            for connection in self._connections:
-                _shut(connection)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.exception("sandbox: error while serving a call")
-
-
-def _shut(connection: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "CMSSandbox/2.4"
-    timeout = 120
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go in separate writes: without this, delayed ACKs cost 40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.closed(self.connection)
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        sandbox = self.server.sandbox
-        started = time.perf_counter()
-        method = self.command
-        url = urlsplit(self.path)
-        path = url.path
-        params = dict(parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(error(413, "Request too large."), started, method, path)
-            return
-        body = self.rfile.read(length) if length else b""
-        content_type = self.headers.get("Content-Type", "")
-        if body and content_type.startswith("application/x-www-form-urlencoded"):
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-
-        paused = 0.0
-        if sandbox.delay > 0:
-            sandbox._pause(sandbox.delay)
-            paused += sandbox.delay
-        fault = sandbox.faults.take(method, path)
-        if fault is not None and not fault.commit:
-            if fault.action == "drop":
-                self._drop(method, path)
-                return
-            if fault.action == "status":
-                self._send(sandbox._answer_fault(fault), started, method, path, paused)
-                return
-            sandbox._pause(fault.seconds)
-            paused += fault.seconds
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        try:
-            answer = sandbox.api.handle(method, path, params, base_url=f"http://{host}")
-        except Exception:
-            log.exception("sandbox: %s %s failed", method, path)
-            answer = error(500, "Internal Server Error.")
-        if fault is not None and fault.commit:
-            if fault.action == "drop":
-                self._drop(method, path)
-                return
-            if fault.action == "status":
-                answer = sandbox._answer_fault(fault)
-            else:
-                sandbox._pause(fault.seconds)
-                paused += fault.seconds
-        self._send(answer, started, method, path, paused)
-
-    def _send(
-        self, answer: Answer, started: float, method: str, path: str, paused: float = 0.0
-    ) -> None:
-        if isinstance(answer.body, bytes):
-            payload = answer.body
-        else:
-            payload = json.dumps(answer.body).encode("utf-8")
-        headers = {"Content-Type": "application/json"} | answer.headers
-        spent_ms = max((time.perf_counter() - started - paused) * 1000, 0.0)
-        self.server.sandbox.calls.append((method, path, answer.status))
-        log.info("sandbox %s %s -> %d", method, path, answer.status)
-        try:
-            self.send_response(answer.status)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Server-Timing", f"app;dur={spent_ms:.3f}")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:
-            self.close_connection = True  # the client went away (it timed out, say)
-
-    def _drop(self, method: str, path: str) -> None:
-        self.server.sandbox.calls.append((method, path, None))
-        log.info("sandbox %s %s -> connection dropped", method, path)
-        self.close_connection = True
-        _shut(self.connection)
-
-    # The standard handler logs the request line, query string (and signature) included.
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("sandbox: " + format, *args)
 
 
 def run_sandbox(*, port: int = 8765, data_path: str | None = None, rate_limit: int = 60) -> None:

@@ -33,7 +33,7 @@ RECORD_FIELDS = (
 )
 
 
-def _utc_now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -48,7 +48,7 @@ class SandboxState:
         self,
         *,
         data_path: str | Path | None = None,
-        now: Callable[[], dt.datetime] = _utc_now,
+        now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self._lock = threading.RLock()
         self._now = now

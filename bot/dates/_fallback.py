@@ -58,8 +58,9 @@ def read_with_dateparser(s: str, text: str, role: Role, today: dt.date) -> Readi
     tokens = [t for t in s.split() if t not in _ZONES]
     months = [t for t in tokens if t in MONTH_NUMBER]
     weekdays = [t for t in tokens if t in WEEKDAY_NUMBER]
-    days = [t for t in tokens if t.isdigit() and len(t) <= 2]
-    years = [t for t in tokens if t.isdigit() and len(t) == 4]
+    numbers = [t for t in tokens if t.isascii() and t.isdigit()]
+    days = [t for t in numbers if len(t) <= 2]
+    years = [t for t in numbers if len(t) == 4]
     if len(months) != 1 or len(days) != 1 or len(years) > 1 or len(weekdays) > 1:
         return None
     if len(months) + len(weekdays) + len(days) + len(years) != len(tokens):

@@ -319,7 +319,7 @@ def normalise(text: str) -> str:
                 continue
             if tok in {"a", "an"} and i + 1 < len(raw):
                 nxt = raw[i + 1]
-                if nxt.isalpha() and _correct_unit(nxt) is not None:
+                if nxt.isalpha() and nxt not in _UNIT_LETTERS and _correct_unit(nxt) is not None:
                     out.append("1")
                     continue
             out.append(correct_word(tok))

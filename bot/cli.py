@@ -361,6 +361,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Comman
 }
 
 
+#: Commands that log at LOG_LEVEL (default INFO); the others log warnings only unless
+#: LOG_LEVEL or --log-level is given.
+QUIET_EXEMPT = ("serve", "sandbox")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -385,7 +390,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    configure_logging(args.log_level or settings.log_level, secrets=settings.secret_values())
+    level = args.log_level or settings.log_level
+    if args.command not in QUIET_EXEMPT and "log_level" not in settings.model_fields_set:
+        level = "WARNING"  # a person at a terminal wants the answer, not the log
+    configure_logging(level, secrets=settings.secret_values())
     _help, _add, run = COMMANDS[args.command]
     try:
         return run(args, settings)

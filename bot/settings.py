@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         Path("record-course.db"), description="The SQLite file that holds the submission log."
     )
     bot_timezone: str = Field(
-        "Europe/London", description="Time zone that decides what 'today' is."
+        "Europe/London", description='Time zone that decides what "today" is.'
     )
     allowed_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     )
     port: int = Field(3000, description="HTTP port for `serve` in HTTP mode.", gt=0, lt=65536)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="Logging level."
+        "INFO",
+        description="Logging level (`serve` and `sandbox`; other commands log warnings only unless it is set).",
     )
 
     @field_validator("allowed_users", mode="before")

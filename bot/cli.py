@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -110,12 +111,17 @@ def _add_serve(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """The Slack app: HTTP mode behind waitress, or Socket Mode with SLACK_APP_TOKEN."""
     from bot import dates
     from bot.slack.app import check_slack_settings, create_app
 
     check_slack_settings(settings)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy stops us: finish cleanly
     dates.warm_up()
     recorder = build_recorder(settings)
     bot = create_app(settings, recorder)
@@ -135,6 +141,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Listening on {server.url}", flush=True)
             try:
                 server.run()
+            except KeyboardInterrupt:
+                log.info("stopping")
             finally:
                 server.close()
     finally:

@@ -1,0 +1,145 @@
+"""`python -m bot serve` as a process: refuses bad settings, serves Slack over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.slack.standin import SlackStandIn
+from tests.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "serve-test-signing-secret"
+TOKEN = "xoxb-serve-test"
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def env(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))}
+    return {
+        **clean,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "CMS_BASE_URL": sandbox.base_url,
+        "CMS_API_ID": SANDBOX_API_ID,
+        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
+        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
+        "DATABASE_PATH": str(tmp_path / "log.db"),
+        "ALLOWED_USERS": USER_ID,
+        "LOG_LEVEL": "DEBUG",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def refuse(env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
+        ({"SLACK_BOT_TOKEN": ""}, "SLACK_BOT_TOKEN is not set"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "must be a bot token"),
+        ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "must be an app-level token"),
+        ({"ALLOWED_USERS": ""}, "nobody could record"),
+        ({"CMS_SECRET_KEY": ""}, "CMS_SECRET_KEY"),
+        ({"BOT_TIMEZONE": "Mars/Olympus"}, "BOT_TIMEZONE"),
+        ({"CMS_DIOCESE_ID": "seven"}, "CMS_DIOCESE_ID"),
+    ],
+)
+def test_serve_refuses_to_start_with_bad_settings(
+    env: dict[str, str], change: dict[str, str], message: str
+) -> None:
+    stderr = refuse({**env, **change})
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert "xoxp-user-token" not in stderr
+
+
+def test_serve_answers_slack_over_http_and_never_logs_secrets(
+    env: dict[str, str], slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.search(r"Listening on (http://\S+)", line)
+        assert match, line
+        url = match.group(1)
+        assert httpx.get(url.replace("/slack/events", "/healthz")).text == "ok\n"
+        with SlackHarness(url, SECRET, standin=slack) as harness:
+            assert harness.command("1042 foundations").status_code == 200
+            [opened] = slack.wait_for("views.open", ok=True)
+            view = opened.response["view"]
+            answer = harness.view_submission(
+                view, {"contact_id": ("Joan", "1042"), "course_id": ("Foundations", "2")}
+            )
+            assert answer.json() == {"response_action": "clear"}
+            slack.wait_for("chat.update", timeout=10)
+        assert len(sandbox.records(1042)) == 1
+        replies = [m for m in slack.messages(CHANNEL_ID) if m.thread_ts]
+        assert "Safeguarding Foundations" in replies[0].text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _out, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _out, err = process.communicate()
+    for secret in (SECRET, TOKEN, SANDBOX_SECRET_KEY):
+        assert secret not in err
+    assert not re.search(r"sig=[0-9a-f]{64}", err)
+    assert "submission 1: recorded" in err
+
+
+def test_serve_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert "Listening on" in process.stdout.readline()
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert time.monotonic() - started < 10

@@ -137,9 +137,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             from bot.slack.server import HttpServer
 
-            server = HttpServer(bot.app, host=args.host, port=args.port or settings.port)
-            print(f"Listening on {server.url}", flush=True)
+            port = settings.port if args.port is None else args.port
+            server = HttpServer(bot.app, host=args.host, port=port)
             try:
+                print(f"Listening on {server.url}", flush=True)
                 server.run()
             except KeyboardInterrupt:
                 log.info("stopping")

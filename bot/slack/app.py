@@ -11,7 +11,9 @@ import logging
 from dataclasses import dataclass
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.catalogue import ContactSearch, CourseCatalogue
@@ -22,6 +24,17 @@ from bot.slack.permissions import Permissions
 from bot.slack.reporter import SlackReporter
 
 log = logging.getLogger(__name__)
+
+
+class _QuietTokenNotice(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN (read from the environment by Bolt itself) is unused
+    when a client is given; we give the client that token on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+_QUIET_TOKEN_NOTICE = _QuietTokenNotice()
 
 
 def check_slack_settings(settings: Settings) -> None:
@@ -94,13 +107,22 @@ def create_app(
     client = client or make_web_client(settings)
     socket_mode = settings.slack_app_token is not None
     secret = settings.slack_signing_secret
-    app = App(
-        client=client,
-        signing_secret=secret.get_secret_value() if secret else None,
-        request_verification_enabled=not socket_mode,
-        process_before_response=False,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    bolt_logger = logging.getLogger("bot.slack.bolt")
+    bolt_logger.addFilter(_QUIET_TOKEN_NOTICE)  # the same filter object: added once
+    try:  # Bolt checks the token with auth.test here
+        app = App(
+            client=client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            request_verification_enabled=not socket_mode,
+            process_before_response=False,
+            logger=bolt_logger,
+        )
+    except BoltError as exc:
+        raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN ({exc}).") from None
+    except (SlackClientError, OSError) as exc:
+        raise ConfigError(
+            f"Cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})."
+        ) from None
     catalogue = catalogue or CourseCatalogue(recorder.cms)
     bot = SlackBot(
         app=app,

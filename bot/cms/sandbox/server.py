@@ -139,6 +139,10 @@ class CMSSandbox:
     def rate_limit(self, value: int) -> None:
         self.limiter.limit = value
 
+    def reset_rate_limits(self) -> None:
+        """Start every `api_id` on a fresh window."""
+        self.limiter.reset()
+
     @property
     def legacy_rate_headers(self) -> bool:
         """Spell the headers `X-Rate-Limit-*`, as the live service did before 2023."""

@@ -360,11 +360,65 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# --- shell -----------------------------------------------------------------------------------
+
+
+def _add_shell(p: argparse.ArgumentParser) -> None:
+    """`shell` takes no options."""
+
+
+def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
+    """The whole bot in the terminal: the real app, Slack's Web API played by a local
+    stand-in, the CMS sandbox in-process unless CMS credentials are set."""
+    from contextlib import ExitStack
+
+    from bot import console, dates
+    from bot.cms.sandbox import CMSSandbox
+    from bot.slack.app import create_app
+    from bot.slack.standin import SlackStandIn
+
+    if args.log_level is None:
+        logging.getLogger().setLevel(logging.WARNING)  # the terminal is the interface
+    with ExitStack() as stack:
+        sandbox = None if settings.cms_configured else stack.enter_context(CMSSandbox())
+        standin = stack.enter_context(SlackStandIn(token=console.BOT_TOKEN))
+        settings = console.local_settings(settings, standin, sandbox)
+        user_id, user_name = console.console_user(settings, standin)
+        recorder = build_recorder(settings)
+        stack.callback(close_recorder, recorder)
+        console.check_log(recorder.store, standin)
+        bot = create_app(settings, recorder)
+        stack.callback(bot.close)
+        stack.callback(recorder.stop)  # first: outcomes in flight are still told
+        bot.catalogue.refresh()
+        dates.warm_up()
+        recorder.start()
+        secret = settings.slack_signing_secret
+        session = console.Console(
+            bot,
+            standin,
+            signing_secret=secret.get_secret_value() if secret else "",
+            terminal=console.Terminal.standard(),
+            history=lambda limit: _print_history(limit, settings),
+            user_id=user_id,
+            user_name=user_name,
+        )
+        text = console.banner(
+            settings, sandbox=sandbox is not None, user_id=user_id, user_name=user_name
+        )
+        return session.run(banner=text)
+
+
+def _print_history(limit: int, settings: Settings) -> None:
+    cmd_history(argparse.Namespace(limit=limit, json=False), settings)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {
     "serve": ("run the Slack app (HTTP mode, or Socket Mode)", _add_serve, cmd_serve),
     "sandbox": ("run the built-in CMS sandbox on 127.0.0.1", _add_sandbox, cmd_sandbox),
     "dates": ("show how a typed date would be read", _add_dates, cmd_dates),
     "record": ("record one course through the whole pipeline", _add_record, cmd_record),
+    "shell": ("the whole bot in this terminal, no Slack needed", _add_shell, cmd_shell),
     "history": ("show the submission log", _add_history, cmd_history),
     "resume": ("send what a stopped bot left pending", _add_resume, cmd_resume),
 }

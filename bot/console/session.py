@@ -1,0 +1,406 @@
+"""The console session: the person's lines in, Slack-shaped requests to the real Bolt app,
+and what the app asked Slack to show written back as a thread.
+
+Every request goes through Bolt's own dispatch, signed as Slack signs it, so the listeners,
+the modal, the core and the reporter are exactly those of `serve`. What the app asks of
+Slack's Web API lands on the `SlackStandIn`; its observer hook prints messages as they
+arrive, and the forms the app opens are filled in by `bot.console.form`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from slack_bolt.request import BoltRequest
+
+from bot.console.form import Cancelled, Field, Form
+from bot.console.render import clean, message_lines
+from bot.console.terminal import Terminal
+from bot.slack.app import SlackBot
+from bot.slack.requests import (
+    CHANNEL_ID,
+    CHANNEL_NAME,
+    block_suggestion_payload,
+    command_body,
+    payload_body,
+    signature_headers,
+    view_submission_payload,
+)
+from bot.slack.standin import RESPONSE_URL, Call, SlackStandIn
+
+__all__ = ["COMMAND", "HELP", "Console"]
+
+COMMAND = "/record-course"
+BOT_NAME = "record-course"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+HELP = f"""\
+  {COMMAND} [text]   open the form; the text pre-fills it (contact, course, dates)
+  history [N]             the submission log (the last N, default 20)
+  as USER                 act as another Slack user id (e.g. as U0SOMEONE) to see a refusal
+  help                    this list
+  quit                    leave (Ctrl-D works too)
+In a form: Enter keeps the value in [brackets] or skips an optional field, - clears it,
+/cancel closes the form. In a list: type a number to pick, or new text to search again."""
+
+#: How long to wait for Bolt to open the form after a command (Slack's trigger lives 3 s).
+FORM_WAIT = 3.0
+
+
+class Console:
+    """One person at the terminal, talking to the bot as Slack would carry it.
+
+    Args:
+        bot: the app built by `create_app`, its recorder started.
+        standin: the Slack Web API stand-in the bot's client points at.
+        signing_secret: the app's signing secret (requests are signed with it).
+        terminal: where to read and write.
+        history: prints the last N submissions of the log.
+        user_id, user_name: who the person is in "Slack".
+        patience: seconds before saying the console is still waiting for an outcome.
+        reply_timeout: seconds after which the prompt comes back without the outcome.
+    """
+
+    def __init__(
+        self,
+        bot: SlackBot,
+        standin: SlackStandIn,
+        *,
+        signing_secret: str,
+        terminal: Terminal,
+        history: Callable[[int], None],
+        user_id: str,
+        user_name: str,
+        channel_id: str = CHANNEL_ID,
+        channel_name: str = CHANNEL_NAME,
+        patience: float = 5.0,
+        reply_timeout: float = 30.0,
+    ) -> None:
+        self.bot = bot
+        self.standin = standin
+        self._secret = signing_secret
+        self.terminal = terminal
+        self._history = history
+        self.user_id, self.user_name = user_id, user_name
+        self.channel_id, self.channel_name = channel_id, channel_name
+        self.patience = patience
+        self.reply_timeout = reply_timeout
+        self._names: dict[str, str] = dict(terminal.style.names)
+        self._names[user_id] = user_name
+        self.terminal.style = dataclasses.replace(
+            terminal.style, names=self._names, channels={channel_id: channel_name}
+        )
+        standin.add_observer(self._on_call)
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def run(self, banner: str = "") -> int:
+        """Read and act on lines until quit, Ctrl-D or Ctrl-C; returns the exit code (0)."""
+        if banner:
+            self.terminal.say(banner)
+        try:
+            while self.handle(self.terminal.ask("> ").strip()):
+                pass
+        except EOFError:
+            pass
+        except KeyboardInterrupt:
+            self.terminal.say()
+        self.terminal.say("Bye.")
+        return 0
+
+    def handle(self, line: str) -> bool:
+        """Act on one line; False to leave. EOFError and KeyboardInterrupt pass through."""
+        word, _, rest = line.partition(" ")
+        rest = rest.strip()
+        lowered = word.lower()
+        if not line:
+            return True
+        if lowered in {"quit", "exit", "/quit", "/exit"}:
+            return False
+        if lowered in {"help", "/help", "?"}:
+            self.terminal.say(HELP)
+        elif lowered in {"history", "/history"}:
+            self._show_history(rest)
+        elif lowered in {"as", "/as"}:
+            self._switch_user(rest)
+        elif lowered == COMMAND:
+            self.command(rest)
+        elif word.startswith("/"):
+            self.terminal.say(
+                f"{clean(word[:40])} is not a valid command here: the bot answers {COMMAND}."
+            )
+        else:
+            self.terminal.say(f"Type {COMMAND} [text] to record a course, or help.")
+        return True
+
+    def _show_history(self, rest: str) -> None:
+        if rest and not rest.isdigit():
+            self.terminal.say("history takes a number: history 5")
+            return
+        limit = min(int(rest), 1000) if rest else 20
+        self.terminal.flush()
+        self._history(max(1, limit))
+
+    def _switch_user(self, rest: str) -> None:
+        if not rest:
+            self.terminal.say(f"You are @{self.user_name} ({self.user_id}).")
+            return
+        user_id = rest.split()[0].upper()
+        if not _USER_ID.match(user_id):
+            self.terminal.say("A Slack user id looks like U0SOMEONE (U or W, then capitals).")
+            return
+        self.user_id = user_id
+        self.user_name = self._names.setdefault(user_id, user_id.lower())
+        self.terminal.say(f"You are now @{self.user_name} ({user_id}).")
+
+    # -- talking to the app ---------------------------------------------------------------
+
+    def dispatch(self, body: str) -> tuple[int, Any]:
+        """Send one Slack request body through Bolt; (HTTP status, decoded answer)."""
+        headers: dict[str, str | Sequence[str]] = {
+            "content-type": "application/x-www-form-urlencoded",
+            **{k.lower(): v for k, v in signature_headers(self._secret, body).items()},
+        }
+        response = self.bot.app.dispatch(BoltRequest(body=body, headers=headers))
+        text = response.body or ""
+        try:
+            answer = json.loads(text) if text.lstrip().startswith("{") else text
+        except ValueError:
+            answer = text
+        return response.status, answer
+
+    def command(self, text: str) -> None:
+        """Run the slash command, then fill in and submit the form it opens."""
+        opened_before = len(self.standin.calls("views.open"))
+        status, answer = self.dispatch(
+            command_body(
+                text,
+                command=COMMAND,
+                user_id=self.user_id,
+                user_name=self.user_name,
+                channel_id=self.channel_id,
+                channel_name=self.channel_name,
+                trigger_id=self.standin.new_trigger_id(),
+                response_url=self.standin.new_response_url(),
+            )
+        )
+        if status != 200:
+            self.terminal.say(f"{COMMAND} failed: the app answered HTTP {status}.")
+            return
+        if answer:
+            self._ephemeral(answer)
+            return
+        try:
+            calls = self.standin.wait_for("views.open", count=opened_before + 1, timeout=FORM_WAIT)
+        except TimeoutError:
+            self.terminal.say("The bot opened no form.")
+            return
+        call = calls[-1]
+        if not call.ok:
+            self.terminal.say(f"The form could not be opened ({call.error}).")
+            return
+        self.fill(dict(call.response["view"]))
+
+    def _ephemeral(self, answer: object) -> None:
+        if isinstance(answer, Mapping):
+            text = str(answer.get("text") or "")
+            blocks = answer.get("blocks") if isinstance(answer.get("blocks"), list) else []
+        else:
+            text, blocks = str(answer), []
+        lines = message_lines(text, blocks or [], self.terminal.style)
+        self._print_message("(only visible to you) " + BOT_NAME + ": ", "  ", lines)
+
+    def _suggest(self, view: Mapping[str, Any]) -> Callable[[Field, str], list[tuple[str, str]]]:
+        def suggest(field: Field, text: str) -> list[tuple[str, str]]:
+            payload = block_suggestion_payload(
+                field.action_id,
+                text,
+                block_id=field.block_id,
+                view=view,
+                user_id=self.user_id,
+                user_name=self.user_name,
+            )
+            status, answer = self.dispatch(payload_body(payload))
+            if status != 200 or not isinstance(answer, Mapping):
+                self.terminal.say(f"  (the search failed: HTTP {status})")
+                return []
+            options = list(answer.get("options") or [])
+            for group in answer.get("option_groups") or []:
+                if isinstance(group, Mapping):
+                    options.extend(group.get("options") or [])
+            found = []
+            for option in options:
+                if isinstance(option, Mapping) and isinstance(option.get("text"), Mapping):
+                    found.append((str(option["text"].get("text")), str(option.get("value"))))
+            return found
+
+        return suggest
+
+    def fill(self, view: dict[str, Any]) -> None:
+        """Fill in `view` at the terminal and submit it, until the app closes it."""
+        say, style = self.terminal.say, self.terminal.style
+        form = Form(view, self.terminal, self._suggest(view))
+        say(style.bold(f"── {form.title or 'Form'} ──" if style.unicode else f"-- {form.title} --"))
+        for line in form.notes():
+            say(line)
+        try:
+            form.ask_all()
+            while True:
+                before = self._last_submission_id()
+                status, answer = self.dispatch(
+                    payload_body(
+                        view_submission_payload(
+                            view,
+                            form.values(),
+                            user_id=self.user_id,
+                            user_name=self.user_name,
+                            trigger_id=self.standin.new_trigger_id(),
+                        )
+                    )
+                )
+                outcome = self._after_submission(form, status, answer, before)
+                if outcome == "closed":
+                    return
+                if outcome == "update":
+                    assert isinstance(answer, Mapping)
+                    view = dict(answer["view"])
+                    form = Form(view, self.terminal, self._suggest(view))
+                    form.ask_all()
+        except Cancelled:
+            say("Form closed: nothing was recorded.")
+
+    def _after_submission(self, form: Form, status: int, answer: object, before: int) -> str:
+        """Act on the app's answer to a submission: "closed", "again" or "update"."""
+        say = self.terminal.say
+        if status != 200:
+            say(f"The app did not take the form (HTTP {status}); try again or /cancel.")
+            form.ask_all()
+            return "again"
+        action = answer.get("response_action") if isinstance(answer, Mapping) else None
+        if action == "errors" and isinstance(answer, Mapping):
+            self._ask_errors(form, answer.get("errors"))
+            return "again"
+        if action == "push" and isinstance(answer, Mapping):
+            if self._confirm(dict(answer.get("view") or {})):
+                self._await_outcome(before)
+                return "closed"
+            say("Back to the form.")
+            form.ask_all()
+            return "again"
+        if action == "update" and isinstance(answer, Mapping) and "view" in answer:
+            return "update"
+        self._await_outcome(before)
+        return "closed"
+
+    def _ask_errors(self, form: Form, errors: object) -> None:
+        problems = (
+            {str(k): str(v) for k, v in errors.items()} if isinstance(errors, Mapping) else {}
+        )
+        self.terminal.say("The form came back with problems:")
+        asked = False
+        for field in form.fields:
+            if field.block_id in problems:
+                form.ask(field, problems.pop(field.block_id))
+                asked = True
+        for block_id, message in problems.items():
+            self.terminal.say(f"  {clean(block_id)}: {clean(message)}")
+        if not asked:
+            form.ask_all()
+
+    def _confirm(self, view: dict[str, Any]) -> bool:
+        """A pushed view (the duplicate warning) as a yes/no question; True if submitted
+        and the app closed the stack."""
+        form = Form(view, self.terminal, self._suggest(view))
+        say = self.terminal.say
+        say(self.terminal.style.bold(f"── {form.title} ──" if form.title else "──"))
+        for line in form.notes():
+            say("  " + line)
+        submit = (view.get("submit") or {}).get("text") or "Submit"
+        close = (view.get("close") or {}).get("text") or "Back"
+        while True:
+            answer = self.terminal.ask(f"y = {submit}, n = {close}: ").strip().lower()
+            if answer in {"y", "yes"}:
+                break
+            if answer in {"n", "no", "/cancel"}:
+                return False
+        status, reply = self.dispatch(
+            payload_body(
+                view_submission_payload(
+                    view,
+                    {},
+                    user_id=self.user_id,
+                    user_name=self.user_name,
+                    trigger_id=self.standin.new_trigger_id(),
+                )
+            )
+        )
+        action = reply.get("response_action") if isinstance(reply, Mapping) else None
+        if status != 200 or action == "errors":
+            problems = reply.get("errors") if isinstance(reply, Mapping) else None
+            say(f"Not recorded: {clean(json.dumps(problems)) if problems else f'HTTP {status}'}")
+            return False
+        return True
+
+    # -- waiting for the outcome ----------------------------------------------------------
+
+    def _last_submission_id(self) -> int:
+        latest = self.bot.recorder.store.recent(1)
+        return latest[0].id if latest else 0
+
+    def _await_outcome(self, after: int) -> None:
+        """Wait until the submission just made has been told in its thread (or by DM)."""
+        store = self.bot.recorder.store
+        started = time.monotonic()
+        told_waiting = False
+        while True:
+            mine = [s for s in store.recent(5, user_id=self.user_id) if s.id > after]
+            if not mine or all(s.reported for s in mine):
+                return
+            waited = time.monotonic() - started
+            if waited > self.reply_timeout:
+                self.terminal.say(
+                    "No answer yet: it will appear here when it comes (history shows it too)."
+                )
+                return
+            if waited > self.patience and not told_waiting:
+                self.terminal.say("… still waiting for the CMS to answer.")
+                told_waiting = True
+            time.sleep(0.05)
+
+    # -- what the app shows in "Slack" ----------------------------------------------------
+
+    def _print_message(self, head: str, indent: str, lines: list[str]) -> None:
+        first, *others = lines
+        self.terminal.say(head + first + "".join("\n" + indent + line for line in others))
+
+    def _on_call(self, call: Call) -> None:
+        """The stand-in's observer: print each message the app posts, as it arrives."""
+        if not call.ok:
+            return
+        style = self.terminal.style
+        if call.method == RESPONSE_URL:
+            self._ephemeral(call.args)
+            return
+        if call.method not in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            return
+        args = call.args
+        blocks = args.get("blocks") if isinstance(args.get("blocks"), list) else []
+        lines = message_lines(str(args.get("text") or ""), blocks or [], style)
+        channel = str(call.response.get("channel") or args.get("channel") or "")
+        arrow = "↳ " if style.unicode else "-> "
+        if call.method == "chat.postEphemeral":
+            self._print_message(f"(only visible to you) {BOT_NAME}: ", "  ", lines)
+        elif call.method == "chat.update":
+            self._print_message("  " + style.dim("(edited) ") + f"{BOT_NAME}: ", "    ", lines)
+        elif channel.startswith("D"):
+            self._print_message(f"[direct message] {BOT_NAME}: ", "  ", lines)
+        elif args.get("thread_ts"):
+            self._print_message("    " + arrow, "      ", lines)
+        else:
+            where = "#" + style.channels.get(channel, channel)
+            self._print_message(f"[{where}] {BOT_NAME}: ", "  ", lines)

@@ -1,0 +1,86 @@
+"""The terminal's two ends: questions asked on standard input, lines written to standard output.
+
+On a terminal, questions use `input()` (so line editing works) and output may be coloured.
+Piped, the prompt is still written and the answer echoed after it, so a scripted session's
+output reads as a transcript; no escape codes are written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TextIO
+
+from bot.console.render import Style, clean
+
+__all__ = ["MAX_INPUT", "Terminal"]
+
+#: Longest input line kept; the rest is cut (Slack's own inputs are far shorter).
+MAX_INPUT = 4000
+
+
+class Terminal:
+    """Where the console reads and writes. Thread-safe: messages from Slack's stand-in are
+    written from its server thread while the main thread asks questions."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, *, interactive: bool, style: Style) -> None:
+        self._stdin = stdin
+        self._stdout = stdout
+        self.interactive = interactive
+        self.style = style
+        self._lock = threading.RLock()
+
+    @classmethod
+    def standard(cls) -> Terminal:
+        """The process's own standard input and output."""
+        for stream in (sys.stdin, sys.stdout):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="replace")  # bad bytes in, unshowable characters out
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        color = interactive and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        encoding = sys.stdout.encoding or "ascii"
+        try:
+            "✅⏳↳✎".encode(encoding)
+            unicode = True
+        except (UnicodeEncodeError, LookupError):
+            unicode = False
+        return cls(sys.stdin, sys.stdout, interactive=interactive, style=Style(color, unicode))
+
+    def say(self, text: str = "") -> None:
+        """Write `text` and a newline."""
+        with self._lock:
+            self._stdout.write(text + "\n")
+            self._stdout.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._stdout.flush()
+
+    def ask(self, prompt: str) -> str:
+        """One line from the person, without its newline, cut to `MAX_INPUT` characters.
+
+        Raises:
+            EOFError: the input has ended (Ctrl-D, or the end of a script).
+        """
+        if self.interactive:
+            line = input(prompt)
+        else:
+            with self._lock:
+                self._stdout.write(prompt)
+                self._stdout.flush()
+            raw = self._stdin.readline()
+            if not raw:
+                with self._lock:
+                    self._stdout.write("\n")
+                raise EOFError
+            line = raw.rstrip("\r\n")
+            with self._lock:
+                shown = clean(line if len(line) <= 200 else line[:200] + "…")
+                self._stdout.write(self.style.dim(shown) + "\n")
+                self._stdout.flush()
+        if len(line) > MAX_INPUT:
+            self.say(f"(that line was cut to its first {MAX_INPUT} characters)")
+            line = line[:MAX_INPUT]
+        return line

@@ -304,7 +304,8 @@ class Recorder:
             return submission
         record = record_of(submission)
         may_exist = submission.sent_at is not None
-        claimed = self.store.claim(submission_id, sent=sent_params(submission))
+        # From here a POST may reach the CMS: the log says so before it is sent.
+        claimed = self.store.claim(submission_id, sent=sent_params(submission), sent_at=self._now())
         if claimed is None:
             return self.store.get(submission_id)
         started = time.monotonic()
@@ -316,7 +317,6 @@ class Recorder:
                 if created is not None:
                     self.store.note(submission_id, "reconciled", {"record_id": created.id})
             if created is None:
-                self.store.update(submission_id, "posting", sent_at=self._now())
                 created = self.cms.create_course_record(submission.contact_id, record)
         except CMSValidationError as exc:
             return self._finish(

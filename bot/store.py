@@ -203,7 +203,7 @@ class Store:
             raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
         self._db = Database(conn)
         if self.path != ":memory:":
-            self._db.enable_wal()
+            self._db.enable_wal()  # synchronous stays FULL: a commit survives a power cut
         self.migrate()
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -285,22 +285,27 @@ class Store:
             self._event(db, submission_id, now, event, detail)
         return self.get(submission_id)
 
-    def claim(self, submission_id: int, *, sent: Mapping[str, str]) -> Submission | None:
+    def claim(
+        self, submission_id: int, *, sent: Mapping[str, str], sent_at: dt.datetime | None = None
+    ) -> Submission | None:
         """Move a submission that is not yet final (or failed) to `sending`, atomically,
         counting the attempt. A submission already `sending` (left so by a crash or a lost
         answer) is claimed again: the caller reconciles it with the CMS before any POST.
 
-        Returns None when it is already recorded, rejected or not found.
+        `sent_at` marks that a POST may leave from now on (kept from an earlier attempt when
+        None). Returns None when it is already recorded, rejected or not found.
         """
         now = self._clock()
         with self._transaction() as db:
             cursor = db.execute(
                 "UPDATE submissions SET state = ?, sent = ?, updated_at = ?, "
-                "attempts = attempts + 1 WHERE id = ? AND state IN (?, ?, ?)",
+                "sent_at = coalesce(?, sent_at), attempts = attempts + 1 "
+                "WHERE id = ? AND state IN (?, ?, ?)",
                 [
                     State.SENDING.value,
                     json.dumps(dict(sent)),
                     _utc(now),
+                    _utc(sent_at) if sent_at else None,
                     submission_id,
                     State.PENDING.value,
                     State.SENDING.value,

@@ -166,7 +166,6 @@ def test_recorded_with_names_the_cms_returned(recorder: Recorder, sandbox: CMSSa
     assert [e["event"] for e in recorder.store.events(done.id)] == [
         "submitted",
         "sending",
-        "posting",
         "recorded",
     ]
 
@@ -257,8 +256,7 @@ def test_crash_while_sending_is_reconciled_on_restart(
 ) -> None:
     # The POST reached the CMS, then the process died: the log says `sending`.
     submission = recorder.submit(typed(completed_at="yesterday"), cli())
-    store.claim(submission.id, sent={})
-    store.update(submission.id, "posting", sent_at=dt.datetime.now(dt.UTC))
+    store.claim(submission.id, sent={}, sent_at=dt.datetime.now(dt.UTC))
     recorder.cms.create_course_record(1042, recorder.check(typed(completed_at="yesterday")).record)
     assert len(sandbox.records(1042)) == 1
 

@@ -1,0 +1,330 @@
+"""`python -m bot shell`, run as a process with scripted input, and its mrkdwn rendering.
+
+Each run is the whole bot: the Bolt app, the Slack stand-in, the CMS sandbox, the SQLite log
+in a temporary file. The script is what a person would type, one line per answer; the end of
+the script is Ctrl-D.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.console.render import Style, message_lines, render_mrkdwn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "CMS_", "ALLOWED_", "BOT_"))
+        and k not in {"DATABASE_PATH", "LOG_LEVEL", "PORT"}
+    }
+    env["DATABASE_PATH"] = str(tmp_path / "log.db")
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def shell(tmp_path: Path, *lines: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    """Run the shell with `lines` typed (then Ctrl-D); (exit code, stdout, stderr)."""
+    data = stdin if stdin is not None else ("\n".join(lines) + "\n").encode()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "shell"],
+        input=data,
+        capture_output=True,
+        cwd=tmp_path,  # no .env from the working tree
+        env=_env(tmp_path),
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def after(transcript: str, marker: str) -> str:
+    """The transcript from the first line containing `marker` on."""
+    index = transcript.index(marker)
+    return transcript[transcript.rfind("\n", 0, index) + 1 :]
+
+
+def assert_clean_exit(code: int, out: str, err: str) -> None:
+    assert code == 0, err
+    assert "Traceback" not in err + out
+    assert out.rstrip().endswith("Bye.")
+    assert "\x1b[" not in out  # piped: no escape codes
+
+
+# --- the scenarios of issue 6 ----------------------------------------------------------------
+
+
+def test_a_course_is_recorded_and_the_thread_shows_what_the_cms_holds(tmp_path: Path) -> None:
+    code, out, err = shell(
+        tmp_path,
+        "/record-course 1042 foundations completed yesterday",
+        "",  # contact: keep Contact #1042
+        "",  # course: keep Safeguarding Foundations
+        "22",  # qualification: search
+        "",  # pick the only match
+        "",  # booked
+        "",  # attended
+        "",  # completed: keep "yesterday"
+        "3 years",  # expires
+        "history",
+    )
+    assert_clean_exit(code, out, err)
+    assert out.startswith("record-course shell:")
+    assert "try: /record-course 1042 foundations completed yesterday" in out.lower()
+    assert "Contact [Contact #1042]: " in out
+    assert "Course [Safeguarding Foundations]: " in out
+    assert "Completed [yesterday]: " in out
+    thread = after(out, "[#training] record-course: @admin is recording Safeguarding Foundations")
+    lines = thread.splitlines()
+    assert "for contact 1042" in lines[0]
+    assert lines[1].startswith("    ↳ ✅ Recorded Safeguarding Foundations for contact 1042.")
+    assert "      Qualification: Safeguarding Foundations certificate" in lines
+    assert any(line.startswith("      CMS record: ") for line in lines)
+    assert any(line.startswith("      Expires: ") for line in lines)
+    history = after(out, "> history").splitlines()[1]
+    assert "contact 1042" in history
+    assert "recorded" in history
+    assert "record " in history
+
+
+def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_again(
+    tmp_path: Path,
+) -> None:
+    code, out, err = shell(
+        tmp_path,
+        "/record-course 1042 foundations",
+        "",
+        "",
+        "",  # no qualification
+        "",
+        "",
+        "31/02/2025",  # completed: no such day
+        "",
+        "last tuesday",  # completed, asked again
+        "history",
+    )
+    assert_clean_exit(code, out, err)
+    problems = after(out, "The form came back with problems:")
+    before_thread = problems[: problems.index("[#training]")]
+    assert "February 2025 has no day 31" in before_thread or "31/02/2025" in before_thread
+    prompts = [line for line in before_thread.splitlines() if "]: " in line or line.endswith(": ")]
+    assert prompts == ["Completed [31/02/2025]: last tuesday"]
+    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in out
+    assert "completed=" in after(out, "> history")
+
+
+def test_a_cms_refusal_is_shown_in_the_thread(tmp_path: Path) -> None:
+    # Qualification 25 belongs to another course than 2: the CMS answers 400.
+    code, out, err = shell(
+        tmp_path,
+        "/record-course 1042 foundations completed yesterday",
+        "",
+        "",
+        "25",
+        "",
+        "",
+        "",
+        "",
+        "",
+    )
+    assert_clean_exit(code, out, err)
+    thread = after(out, "[#training] record-course:")
+    assert "↳ ❌ The CMS refused this record:" in thread
+    assert "• Qualification: The selected qualification id does not belong" in thread
+    assert "[Open the form again]" in thread
+
+
+def test_an_unknown_contact_is_not_found(tmp_path: Path) -> None:
+    code, out, err = shell(
+        tmp_path, "/record-course 424242 foundations completed yesterday", *[""] * 7, "history"
+    )
+    assert_clean_exit(code, out, err)
+    assert "↳ ❌ Contact 424242 was not found in the CMS." in out
+    assert "not_found" in after(out, "> history")
+
+
+def test_someone_not_on_the_list_is_refused_politely(tmp_path: Path) -> None:
+    code, out, err = shell(
+        tmp_path, "as U0SOMEONE", "/record-course 1042 foundations", "history", "as U0ADMIN"
+    )
+    assert_clean_exit(code, out, err)
+    assert "You are now @u0someone (U0SOMEONE)." in out
+    refusal = after(out, "> /record-course 1042 foundations").splitlines()[1]
+    assert refusal.startswith("(only visible to you) record-course: Sorry, you are not on the list")
+    assert "── Record a course ──" not in out
+    assert "No submissions yet." in out
+
+
+def test_a_duplicate_is_asked_as_a_yes_or_no_question(tmp_path: Path) -> None:
+    form = ["/record-course 1042 foundations completed yesterday", *[""] * 7]
+    code, out, err = shell(tmp_path, *form, *form, "maybe", "y", "history")
+    assert_clean_exit(code, out, err)
+    assert "This looks the same as a submission made earlier." in out
+    assert "y = Record again, n = Back: maybe" in out
+    assert out.count("↳ ✅ Recorded Safeguarding Foundations") == 2
+    assert after(out, "> history").count("recorded") == 2
+
+
+def test_searching_and_picking_from_the_bots_options(tmp_path: Path) -> None:
+    code, out, err = shell(
+        tmp_path,
+        "/record-course",
+        "holloway",  # contact: search by name
+        "",  # the one match
+        "safeguarding",  # course: several matches
+        "9",  # not a choice: searched for, nothing found
+        "safeguarding",
+        "found",  # search again
+        "1",
+        "",
+        "/cancel",
+    )
+    assert_clean_exit(code, out, err)
+    assert "1. Maggie Holloway (#1001)" in out
+    assert "No matches for '9'." in out
+    assert "Pick 1-" in out
+    assert "Form closed: nothing was recorded." in out
+
+
+def test_garbage_and_the_end_of_input_leave_cleanly(tmp_path: Path) -> None:
+    lines = [
+        "",
+        "<!channel>",
+        "/foo bar",
+        "x" * 100_000,
+        "\x1b[31mred\x00",
+        "as",
+        "as !channel",
+        "history x",
+        "history 99999999999999999999",
+        "help",
+        "/record-course <!channel> *bold* &lt; " + "y" * 5000,
+        "",  # contact required: asked again
+        "<@U0ADMIN>",  # searched for, nothing found
+        "1042",
+        "",
+        "",  # course: the whole list
+        "2",
+        "",
+        "",
+        "",
+        "z" * 101,  # completed: too long for the field
+        "today",
+    ]
+    script = ("\n".join(lines) + "\n").encode() + b"\xff\xfe bad bytes\n/record-course 1042"
+    code, out, err = shell(tmp_path, stdin=script)  # ends in the middle of a form
+    assert_clean_exit(code, out, err)
+    assert "/foo is not a valid command here" in out
+    assert "(that line was cut to its first 4000 characters)" in out
+    assert "Type /record-course [text] to record a course, or help." in out
+    assert "At most 100 characters, please." in out
+    assert "\x00" not in out
+
+
+def test_ctrl_c_leaves_cleanly(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "shell"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        process.stdin.write(b"help\n")
+        process.stdin.flush()
+        deadline = time.monotonic() + 20
+        seen = b""
+        while b"quit to leave" not in seen and time.monotonic() < deadline:
+            seen += process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert b"Traceback" not in err
+    assert out.rstrip().endswith(b"Bye.")
+
+
+# --- mrkdwn in a terminal ----------------------------------------------------------------------
+
+NAMES = Style(names={"U0ADMIN": "admin"}, channels={"C0TRAINING": "training"})
+
+
+@pytest.mark.parametrize(
+    ("mrkdwn", "shown"),
+    [
+        ("*Safeguarding Foundations*", "Safeguarding Foundations"),
+        ("a &lt;b&gt; &amp; c", "a <b> & c"),
+        ("&lt;!channel&gt;", "<!channel>"),
+        ("<!channel> <!here> <!everyone>", "@channel @here @everyone"),
+        ("<!subteam^S0ADMINS|@admins>", "@admins"),
+        ("<@U0ADMIN> and <@U0OTHER>", "@admin and @U0OTHER"),
+        ("<@U0OTHER|jo>", "@jo"),
+        ("in <#C0TRAINING> or <#C0OTHER|other>", "in #training or #other"),
+        ("<https://example.org/a_b|the page>", "the page (https://example.org/a_b)"),
+        ("<https://example.org>", "https://example.org"),
+        (":white_check_mark: done :x: :warning:", "✅ done ❌ ⚠️"),
+        (":hourglass_flowing_sand: sending", "⏳ sending"),
+        (":not_an_emoji: at 10:30:00", ":not_an_emoji: at 10:30:00"),
+        ("_italic_ and ~struck~", "italic and struck"),
+        ("contact_id and snake_case_names", "contact_id and snake_case_names"),
+        ("2*3*4 and a * b * c", "2*3*4 and a * b * c"),
+        ("`code &lt;x&gt;`", "`code <x>`"),
+        ("• *Qualification*: not &lt;25&gt;", "• Qualification: not <25>"),
+        ("*bold <@U0ADMIN>*", "bold @admin"),
+        ("\x1b[31mred\x07", "[31mred"),
+        ("", ""),
+    ],
+)
+def test_mrkdwn_as_plain_terminal_text(mrkdwn: str, shown: str) -> None:
+    assert render_mrkdwn(mrkdwn, NAMES) == shown
+
+
+def test_bold_and_italics_are_ansi_on_a_colour_terminal() -> None:
+    style = Style(color=True)
+    assert (
+        render_mrkdwn("*Foundations* _now_", style) == "\x1b[1mFoundations\x1b[0m \x1b[3mnow\x1b[0m"
+    )
+
+
+def test_emoji_become_words_where_symbols_cannot_be_shown() -> None:
+    style = Style(unicode=False)
+    assert render_mrkdwn(":white_check_mark: :x: :warning: :hourglass:", style) == (
+        "[ok] [x] [!] [...]"
+    )
+
+
+def test_a_message_is_shown_from_its_blocks() -> None:
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": ":x: Refused:\n• *Course*: no"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "by <@U0ADMIN>"}]},
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Open the form again"}},
+                {"type": "button", "text": {"type": "plain_text", "text": "Try again"}},
+            ],
+        },
+    ]
+    assert message_lines("ignored", blocks, NAMES) == [
+        "❌ Refused:",
+        "• Course: no",
+        "by @admin",
+        "[Open the form again]  [Try again]",
+    ]
+    assert message_lines("*only* text", [], NAMES) == ["only text"]

@@ -14,9 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bot.cms.client import CMSClient
+from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.console.render import Style, message_lines, render_mrkdwn
+from bot.recording import Origin, Recorder, Typed
+from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +38,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def shell(tmp_path: Path, *lines: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+def shell(
+    tmp_path: Path, *lines: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
     """Run the shell with `lines` typed (then Ctrl-D); (exit code, stdout, stderr)."""
     data = stdin if stdin is not None else ("\n".join(lines) + "\n").encode()
     done = subprocess.run(
@@ -41,7 +48,7 @@ def shell(tmp_path: Path, *lines: str, stdin: bytes | None = None) -> tuple[int,
         input=data,
         capture_output=True,
         cwd=tmp_path,  # no .env from the working tree
-        env=_env(tmp_path),
+        env=_env(tmp_path) | (env or {}),
         timeout=60,
         check=False,
     )
@@ -116,7 +123,7 @@ def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_agai
     assert_clean_exit(code, out, err)
     problems = after(out, "The form came back with problems:")
     before_thread = problems[: problems.index("[#training]")]
-    assert "February 2025 has no day 31" in before_thread or "31/02/2025" in before_thread
+    assert '  ✗ "31/02/2025" is not a real date: February 2025 has only 28 days.' in (before_thread)
     prompts = [line for line in before_thread.splitlines() if "]: " in line or line.endswith(": ")]
     assert prompts == ["Completed [31/02/2025]: last tuesday"]
     assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in out
@@ -258,6 +265,56 @@ def test_ctrl_c_leaves_cleanly(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert b"Traceback" not in err
     assert out.rstrip().endswith(b"Bye.")
+
+
+def test_with_allowed_users_set_the_console_is_the_first_of_them(tmp_path: Path) -> None:
+    form = ["/record-course 1042 foundations completed yesterday", *[""] * 7]
+    code, out, err = shell(
+        tmp_path, *form, "as U0ADMIN", form[0], env={"ALLOWED_USERS": "U0BOSS,U0DEPUTY"}
+    )
+    assert_clean_exit(code, out, err)
+    assert "You are @u0boss (U0BOSS) in #training." in out
+    assert "@u0boss is recording Safeguarding Foundations" in out
+    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in out
+    assert "(only visible to you) record-course: Sorry, you are not on the list" in out
+
+
+def test_with_cms_credentials_it_talks_to_that_cms(tmp_path: Path) -> None:
+    with CMSSandbox() as cms:
+        cms.add_course("Bell Ringing Safety")
+        code, out, err = shell(
+            tmp_path,
+            "/record-course 1042 bell ringing completed yesterday",
+            *[""] * 7,
+            env={
+                "CMS_BASE_URL": cms.base_url,
+                "CMS_API_ID": SANDBOX_API_ID,
+                "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
+                "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
+            },
+        )
+        posted = [c for c in cms.calls if c[0] == "POST"]
+    assert_clean_exit(code, out, err)
+    assert f"CMS: {cms.base_url} (the REAL CMS" in out
+    assert "↳ ✅ Recorded Bell Ringing Safety for contact 1042." in out
+    assert len(posted) == 1
+
+
+def test_a_log_holding_work_for_real_slack_is_left_alone(tmp_path: Path) -> None:
+    with (
+        Store(tmp_path / "log.db") as store,
+        CMSClient(httpx.Client(), api_id="a", secret_key="s", diocese_id=1) as cms,
+    ):
+        Recorder(store, cms).submit(
+            Typed(contact_id="1042", course_id="2"),
+            Origin(frontend="slack", key="slack:T0REAL:V1", team_id="T0REAL", user_id="U0X"),
+        )
+    code, _out, err = shell(tmp_path, "/record-course 1042")
+    assert code == 1
+    assert "holds 1 submission(s) not finished or not yet reported" in err
+    assert "Traceback" not in err
+    with Store(tmp_path / "log.db") as store:
+        assert store.get(1).state.value == "pending"
 
 
 # --- mrkdwn in a terminal ----------------------------------------------------------------------

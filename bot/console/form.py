@@ -163,10 +163,8 @@ class Form:
         it, `CANCEL` closes the form.
         """
         say, style = self._terminal.say, self._terminal.style
-        about = field.label + ("" if field.optional else " (required)")
-        if field.hint:
-            about += " · " + field.hint
-        say(style.bold(about))
+        about = style.bold(field.label + ("" if field.optional else " (required)"))
+        say(about + (" · " + style.dim(field.hint) if field.hint else ""))
         if error:
             say("  " + ("✗ " if style.unicode else "! ") + clean(error))
         while True:

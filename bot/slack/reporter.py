@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 CourseName = Callable[[int], str | None]
 
+#: What a Web API call raises when Slack refuses it, fails, or cannot be reached (slack_sdk
+#: lets urllib's connection errors, OSErrors, through as they are).
+SLACK_FAILURES = (SlackApiError, SlackClientError, OSError)
+
 
 def _problem(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
@@ -86,7 +90,7 @@ class SlackReporter:
         message = parent_message(submission, course_name=self._course_name(submission.course_id))
         try:
             response = self._client.chat_postMessage(channel=submission.channel_id, **message)
-        except (SlackApiError, SlackClientError) as exc:
+        except SLACK_FAILURES as exc:
             log.warning("submission %s: no parent message: %s", submission.id, _problem(exc))
             self._recorder.store.note(submission.id, "parent_failed", {"error": _problem(exc)})
             return submission, _problem(exc)
@@ -115,7 +119,7 @@ class SlackReporter:
         if submission.message_ts and submission.channel_id:
             try:
                 self._reply(submission, outcome_message(submission))
-            except (SlackApiError, SlackClientError) as exc:
+            except SLACK_FAILURES as exc:
                 problem = _problem(exc)
             else:
                 self._update_parent(submission)
@@ -137,7 +141,7 @@ class SlackReporter:
             self._client.chat_update(
                 channel=submission.channel_id or "", ts=submission.message_ts or "", **message
             )
-        except (SlackApiError, SlackClientError) as exc:
+        except SLACK_FAILURES as exc:
             log.warning("submission %s: parent not updated: %s", submission.id, _problem(exc))
 
     def _direct(self, submission: Submission, problem: str) -> None:
@@ -149,8 +153,9 @@ class SlackReporter:
             channel = str(opened["channel"]["id"])
             message = direct_message(submission, channel_id=submission.channel_id, problem=problem)
             self._client.chat_postMessage(channel=channel, **message)
-        except (SlackApiError, SlackClientError) as exc:
+        except SLACK_FAILURES as exc:
             # Left unreported: it is told again when the app restarts.
             log.error("submission %s: direct message failed: %s", submission.id, _problem(exc))
+            self._recorder.store.note(submission.id, "report_failed", {"error": _problem(exc)})
             return
         self._recorder.mark_reported(submission.id, "dm")

@@ -1,0 +1,231 @@
+"""Faults of the CMS and of Slack, against the running app over HTTP.
+
+For each fault: the person gets one clear final answer (a thread reply, or a direct message,
+or, while Slack stays down, the outcome waits unreported and is told after a restart), the
+submission log holds the truth (state, CMS status, events), and the CMS holds the record at
+most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cms.sandbox import CMSSandbox
+from bot.slack.messages import RETRY_ACTION
+from bot.slack.standin import SlackStandIn
+from bot.store import State
+from tests.live_app import (
+    LiveApp,
+    cms_client,
+    events,
+    live_app,
+    parents,
+    thread_replies,
+    wait_until,
+)
+from tests.slack_harness import USER_ID
+
+JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
+RETRYING = "I'll keep trying"
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def app(tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox) -> Iterator[LiveApp]:
+    with live_app(tmp_path / "log.db", slack, sandbox) as running:
+        yield running
+
+
+def posts(sandbox: CMSSandbox) -> list[tuple[str, str, int | None]]:
+    return [c for c in sandbox.calls if c[0] == "POST"]
+
+
+def final_replies(slack: SlackStandIn) -> list[str]:
+    """Thread replies other than the one "I'll keep trying" notice."""
+    return [m.text for m in thread_replies(slack) if RETRYING not in m.text]
+
+
+def assert_recorded_once(app: LiveApp, submission_id: int) -> None:
+    submission = app.settled(submission_id)
+    [record] = app.sandbox.records(1042)
+    assert submission.state is State.RECORDED
+    assert submission.cms_status == 200
+    assert submission.record_id == record["id"]
+    [reply] = final_replies(app.slack)
+    assert reply.startswith(":white_check_mark: Recorded *Safeguarding Foundations*")
+    assert f"CMS record: {record['id']}" in reply
+    assert len(parents(app.slack)) == 1
+
+
+# --- the CMS -------------------------------------------------------------------------------
+
+
+def test_cms_500s_that_pass_are_retried_and_recorded_once(app: LiveApp) -> None:
+    app.sandbox.fail_next(500, times=2, method="POST")
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    notices = [m.text for m in thread_replies(app.slack) if RETRYING in m.text]
+    assert len(notices) == 1
+    assert [c[2] for c in posts(app.sandbox)] == [500, 500, 200]
+    assert events(app.store, submission.id) == [
+        "submitted",
+        "message_posted",
+        "sending",
+        "retry_scheduled",
+        "sending",
+        "recorded",
+        "reported (thread)",
+    ]
+
+
+def test_cms_500s_that_last_fail_with_one_clear_answer_and_no_record(app: LiveApp) -> None:
+    app.sandbox.fail_next(500, times=100, method="POST")
+    submission = app.settled(app.submit(JOAN).id)
+    assert submission.state is State.FAILED
+    assert submission.cms_status == 500
+    assert submission.record_id is None
+    assert app.sandbox.records(1042) == []
+    [reply] = [m for m in thread_replies(app.slack) if RETRYING not in m.text]
+    assert reply.text.startswith(":warning: This was not recorded: The CMS did not answer")
+    actions = [b for b in reply.blocks if b["type"] == "actions"]
+    buttons = [e["action_id"] for b in actions for e in b["elements"]]
+    assert RETRY_ACTION in buttons
+    assert events(app.store, submission.id).count("sending") == 3
+    assert events(app.store, submission.id)[-2:] == ["failed", "reported (thread)"]
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "not-yet-committed"])
+def test_a_cms_timeout_is_reconciled_not_repeated(
+    tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox, commit: bool
+) -> None:
+    # The client gives up after 0.3 s; the CMS answers (or, not committed, carries the write
+    # out) after 0.6 s; the client waits 1 s before asking whether the record exists.
+    client = cms_client(sandbox, timeout=0.3, settle=1.0)
+    with live_app(tmp_path / "log.db", slack, sandbox, cms=client) as app:
+        sandbox.stall_next(0.6, method="POST", commit=commit)
+        submission = app.submit(JOAN)
+        assert_recorded_once(app, submission.id)
+        assert len(posts(sandbox)) == 1
+        assert ("GET", "/v2/contacts/1042/courses", 200) in sandbox.calls
+
+
+def test_a_dropped_connection_before_the_write_is_sent_again_once(app: LiveApp) -> None:
+    app.sandbox.drop_next(method="POST")
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    assert [c[2] for c in posts(app.sandbox)] == [None, 200]
+
+
+def test_a_lost_answer_is_reconciled_and_never_posted_again(app: LiveApp) -> None:
+    app.sandbox.lose_answer_next()
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    assert [c[2] for c in posts(app.sandbox)] == [None]
+
+
+def test_a_lost_answer_and_an_unreachable_cms_leave_it_sending_until_it_can_ask(
+    app: LiveApp,
+) -> None:
+    app.sandbox.lose_answer_next()
+    app.sandbox.fail_next(503, times=2, method="GET", path="/v2/contacts/*/courses")
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    assert [c[2] for c in posts(app.sandbox)] == [None]
+    assert "reconciled" in events(app.store, submission.id)
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "not-committed"])
+def test_an_answer_that_is_not_json_is_reconciled(app: LiveApp, commit: bool) -> None:
+    app.sandbox.fail_next(
+        200, method="POST", commit=commit, body="<html><body>Gateway says hi</body></html>"
+    )
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    assert len(posts(app.sandbox)) == (1 if commit else 2)
+
+
+def test_a_storm_of_429s_is_waited_out_and_never_shown(app: LiveApp) -> None:
+    app.sandbox.fail_next(429, times=6, method="POST", headers={"Retry-After": "0"})
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    assert [c[2] for c in posts(app.sandbox)] == [429] * 6 + [200]
+    assert "retry_scheduled" not in events(app.store, submission.id)
+    assert [m for m in thread_replies(app.slack) if RETRYING in m.text] == []
+
+
+def test_a_small_rate_limit_paces_every_submission_through(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    with CMSSandbox(rate_limit=3, window=1.5) as sandbox:
+        client = cms_client(sandbox, rate_window=1.5)
+        with live_app(tmp_path / "log.db", slack, sandbox, cms=client) as app:
+            contacts = [1002, 1004, 1005, 1006, 1007]  # no records yet
+            ids = [
+                app.submit({"contact_id": ("x", str(c)), "course_id": ("y", "2")}).id
+                for c in contacts
+            ]
+            done = [app.settled(i, timeout=30) for i in ids]
+            assert [s.state for s in done] == [State.RECORDED] * 5
+            assert [len(sandbox.records(c)) for c in contacts] == [1] * 5
+            replies = final_replies(slack)
+            assert len(replies) == 5
+            assert all(r.startswith(":white_check_mark: Recorded") for r in replies)
+            assert all("retry_scheduled" not in events(app.store, i) for i in ids)
+
+
+# --- Slack -----------------------------------------------------------------------------------
+
+
+def test_slack_429s_are_waited_out(app: LiveApp) -> None:
+    app.slack.rate_limit("chat.postMessage", times=2, retry_after=0)
+    submission = app.submit(JOAN)
+    assert_recorded_once(app, submission.id)
+    assert events(app.store, submission.id)[-1] == "reported (thread)"
+
+
+def test_not_in_channel_tells_the_person_directly(app: LiveApp) -> None:
+    app.slack.leave_channels("C0TRAINING")
+    submission = app.settled(app.submit(JOAN).id)
+    [record] = app.sandbox.records(1042)
+    assert submission.state is State.RECORDED
+    assert submission.record_id == record["id"]
+    assert app.slack.messages("C0TRAINING") == []
+    [dm] = app.slack.messages(app.slack.dm_channel(USER_ID))
+    assert "not_in_channel" in dm.text
+    assert f"CMS record: {record['id']}" in dm.text
+    assert events(app.store, submission.id)[-1] == "reported (dm)"
+    assert "parent_failed" in events(app.store, submission.id)
+
+
+@pytest.mark.parametrize("how", ["refuse", "error"])
+def test_slack_down_leaves_the_outcome_unreported_until_a_restart_tells_it(
+    tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox, how: str
+) -> None:
+    database = tmp_path / "log.db"
+    with live_app(database, slack, sandbox) as app:
+        view = app.open_form()
+        slack.go_down(how)  # type: ignore[arg-type]
+        submission = app.submit(JOAN, view=view)
+        wait_until(
+            lambda: "report_failed" in events(app.store, submission.id),
+            what="the failed report to be logged",
+        )
+        stored = app.store.get(submission.id)
+        assert stored.state is State.RECORDED
+        assert not stored.reported
+        assert stored.message_ts is None
+        assert len(sandbox.records(1042)) == 1
+    slack.come_up()
+    assert [m for m in slack.messages() if m.channel != "C0TRAINING" or m.thread_ts] == []
+    with live_app(database, slack, sandbox) as app:
+        assert_recorded_once(app, submission.id)
+        assert events(app.store, submission.id)[-1] == "reported (thread)"
+    assert [c[0] for c in posts(sandbox)] == ["POST"]

@@ -130,25 +130,28 @@ def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_agai
     assert "completed=" in after(out, "> history")
 
 
-def test_a_cms_refusal_is_shown_in_the_thread(tmp_path: Path) -> None:
+def test_a_cms_refusal_is_shown_in_the_thread_and_the_form_reopens(tmp_path: Path) -> None:
     # Qualification 25 belongs to another course than 2: the CMS answers 400.
     code, out, err = shell(
         tmp_path,
+        "click",
         "/record-course 1042 foundations completed yesterday",
-        "",
-        "",
-        "25",
-        "",
-        "",
-        "",
-        "",
-        "",
+        *["", "", "25", "", "", "", "", ""],
+        "click nothing",
+        "click open",  # [Open the form again]
+        *["", "", "-", "", "", "", ""],  # the same, without the qualification
     )
     assert_clean_exit(code, out, err)
+    assert "No message with buttons yet." in out
     thread = after(out, "[#training] record-course:")
     assert "↳ ❌ The CMS refused this record:" in thread
     assert "• Qualification: The selected qualification id does not belong" in thread
     assert "[Open the form again]" in thread
+    assert "No such button. The last message has: [Open the form again]" in out
+    reopened = after(out, "> click open")
+    assert "Qualification [Qualification #25]: -" in reopened
+    assert "Completed [yesterday]: " in reopened
+    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in reopened
 
 
 def test_an_unknown_contact_is_not_found(tmp_path: Path) -> None:

@@ -19,30 +19,33 @@ from typing import Any
 from slack_bolt.request import BoltRequest
 
 from bot.console.form import Cancelled, Field, Form
-from bot.console.render import clean, message_lines
+from bot.console.render import clean
 from bot.console.terminal import Terminal
+from bot.console.thread import Button, ThreadPrinter
 from bot.slack.app import SlackBot
 from bot.slack.requests import (
     CHANNEL_ID,
     CHANNEL_NAME,
+    block_actions_payload,
     block_suggestion_payload,
     command_body,
     payload_body,
     signature_headers,
     view_submission_payload,
 )
-from bot.slack.standin import RESPONSE_URL, Call, SlackStandIn
+from bot.slack.standin import SlackStandIn
 
 __all__ = ["COMMAND", "HELP", "Console"]
 
 COMMAND = "/record-course"
-BOT_NAME = "record-course"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 HELP = f"""\
   {COMMAND} [text]   open the form; the text pre-fills it (contact, course, dates)
   history [N]             the submission log (the last N, default 20)
   as USER                 act as another Slack user id (e.g. as U0SOMEONE) to see a refusal
+  click [BUTTON]          press a [button] of the last message that has any (the first one,
+                          or the one whose label starts with BUTTON)
   help                    this list
   quit                    leave (Ctrl-D works too)
 In a form: Enter keeps the value in [brackets] or skips an optional field, - clears it,
@@ -95,7 +98,8 @@ class Console:
         self.terminal.style = dataclasses.replace(
             terminal.style, names=self._names, channels={channel_id: channel_name}
         )
-        standin.add_observer(self._on_call)
+        self.printer = ThreadPrinter(terminal)
+        standin.add_observer(self.printer)
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -130,6 +134,8 @@ class Console:
             self._switch_user(rest)
         elif lowered == COMMAND:
             self.command(rest)
+        elif lowered in {"click", "/click"}:
+            self.click(rest)
         elif word.startswith("/"):
             self.terminal.say(
                 f"{clean(word[:40])} is not a valid command here: the bot answers {COMMAND}."
@@ -193,7 +199,7 @@ class Console:
             self.terminal.say(f"{COMMAND} failed: the app answered HTTP {status}.")
             return
         if answer:
-            self._ephemeral(answer)
+            self.printer.ephemeral(answer)
             return
         try:
             calls = self.standin.wait_for("views.open", count=opened_before + 1, timeout=FORM_WAIT)
@@ -206,14 +212,48 @@ class Console:
             return
         self.fill(dict(call.response["view"]))
 
-    def _ephemeral(self, answer: object) -> None:
-        if isinstance(answer, Mapping):
-            text = str(answer.get("text") or "")
-            blocks = answer.get("blocks") if isinstance(answer.get("blocks"), list) else []
-        else:
-            text, blocks = str(answer), []
-        lines = message_lines(text, blocks or [], self.terminal.style)
-        self._print_message("(only visible to you) " + BOT_NAME + ": ", "  ", lines)
+    def click(self, label: str) -> None:
+        """Press a button of the newest message that has buttons, as Slack sends a click."""
+        buttons = self.printer.buttons
+        wanted = label.lower()
+        button = next((b for b in buttons if b.label.lower().startswith(wanted)), None)
+        if button is None:
+            shown = ", ".join(f"[{b.label}]" for b in buttons)
+            self.terminal.say(
+                f"No such button. The last message has: {shown}"
+                if buttons
+                else "No message with buttons yet."
+            )
+            return
+        self._press(button)
+
+    def _press(self, button: Button) -> None:
+        opened_before = len(self.standin.calls("views.open"))
+        status, _answer = self.dispatch(
+            payload_body(
+                block_actions_payload(
+                    button.action_id,
+                    value=button.value,
+                    block_id=button.block_id,
+                    message=button.message,
+                    channel_id=button.channel_id,
+                    channel_name=self.channel_name,
+                    user_id=self.user_id,
+                    user_name=self.user_name,
+                    trigger_id=self.standin.new_trigger_id(),
+                    response_url=self.standin.new_response_url(),
+                )
+            )
+        )
+        if status != 200:
+            self.terminal.say(f"The app did not take the click (HTTP {status}).")
+            return
+        try:
+            calls = self.standin.wait_for("views.open", count=opened_before + 1, timeout=1.0)
+        except TimeoutError:
+            return  # a button that opens nothing (its messages are printed as they come)
+        if calls[-1].ok:
+            self.fill(dict(calls[-1].response["view"]))
 
     def _suggest(self, view: Mapping[str, Any]) -> Callable[[Field, str], list[tuple[str, str]]]:
         def suggest(field: Field, text: str) -> list[tuple[str, str]]:
@@ -371,36 +411,3 @@ class Console:
                 self.terminal.say("… still waiting for the CMS to answer.")
                 told_waiting = True
             time.sleep(0.05)
-
-    # -- what the app shows in "Slack" ----------------------------------------------------
-
-    def _print_message(self, head: str, indent: str, lines: list[str]) -> None:
-        first, *others = lines
-        self.terminal.say(head + first + "".join("\n" + indent + line for line in others))
-
-    def _on_call(self, call: Call) -> None:
-        """The stand-in's observer: print each message the app posts, as it arrives."""
-        if not call.ok:
-            return
-        style = self.terminal.style
-        if call.method == RESPONSE_URL:
-            self._ephemeral(call.args)
-            return
-        if call.method not in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
-            return
-        args = call.args
-        blocks = args.get("blocks") if isinstance(args.get("blocks"), list) else []
-        lines = message_lines(str(args.get("text") or ""), blocks or [], style)
-        channel = str(call.response.get("channel") or args.get("channel") or "")
-        arrow = "↳ " if style.unicode else "-> "
-        if call.method == "chat.postEphemeral":
-            self._print_message(f"(only visible to you) {BOT_NAME}: ", "  ", lines)
-        elif call.method == "chat.update":
-            self._print_message("  " + style.dim("(edited) ") + f"{BOT_NAME}: ", "    ", lines)
-        elif channel.startswith("D"):
-            self._print_message(f"[direct message] {BOT_NAME}: ", "  ", lines)
-        elif args.get("thread_ts"):
-            self._print_message("    " + arrow, "      ", lines)
-        else:
-            where = "#" + style.channels.get(channel, channel)
-            self._print_message(f"[{where}] {BOT_NAME}: ", "  ", lines)

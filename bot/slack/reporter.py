@@ -122,8 +122,10 @@ class SlackReporter:
             except SLACK_FAILURES as exc:
                 problem = _problem(exc)
             else:
-                self._update_parent(submission)
+                # Told: say so before anything else can fail or a crash can strike, or a
+                # restart would post the reply again.
                 self._recorder.mark_reported(submission.id, "thread")
+                self._update_parent(submission)
                 return
         self._direct(submission, problem or "the channel could not be used")
 

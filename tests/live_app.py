@@ -75,11 +75,11 @@ def _settled(submission: Submission) -> Submission | None:
 
 
 def wait_until(check: Callable[[], T | None], *, timeout: float = 20.0, what: str = "") -> T:
-    """Poll `check` until it returns something other than None (or False); return that."""
+    """Poll `check` until it returns something true; return that."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
-        if value is not None and value is not False:
+        if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")

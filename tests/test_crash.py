@@ -1,0 +1,241 @@
+"""`python -m bot serve` killed (SIGKILL) at each point of a submission's life, then started
+again on the same database: every submission ends recorded exactly once in the CMS and told
+exactly once (one thread reply, across both runs)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.slack.standin import SlackStandIn
+from tests.live_app import parents, thread_replies, wait_until
+from tests.slack_harness import USER_ID, SlackHarness
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "crash-test-signing-secret"
+TOKEN = "xoxb-crash-test"
+JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def env(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))}
+    return {
+        **clean,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "CMS_BASE_URL": sandbox.base_url,
+        "CMS_API_ID": SANDBOX_API_ID,
+        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
+        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
+        "DATABASE_PATH": str(tmp_path / "log.db"),
+        "ALLOWED_USERS": USER_ID,
+        "LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@contextmanager
+def serving(
+    env: dict[str, str], logs: Path, *, run: int
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`python -m bot serve` on a free port; yields the process and its events URL. Stops it
+    (SIGTERM) on the way out unless it was killed already."""
+    out = (logs / f"serve-{run}.out").open("wb")
+    err = (logs / f"serve-{run}.err").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
+        env=env,
+        cwd=ROOT,
+        stdout=out,
+        stderr=err,
+    )
+    try:
+        line = wait_until(
+            lambda: re.search(
+                r"Listening on (http://\S+)", (logs / f"serve-{run}.out").read_text()
+            ),
+            timeout=30,
+            what="serve to listen",
+        )
+        yield process, line.group(1)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        out.close()
+        err.close()
+
+
+def row(env: dict[str, str], submission_id: int = 1) -> dict[str, Any] | None:
+    """The submission as the database holds it (read-only; None before it exists)."""
+    path = env["DATABASE_PATH"]
+    if not Path(path).exists():
+        return None
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+        conn.row_factory = sqlite3.Row
+        try:
+            found = conn.execute("SELECT * FROM submissions WHERE id = ?", [submission_id])
+            result = found.fetchone()
+        except sqlite3.OperationalError:  # the table is not there yet
+            return None
+    conn.close()
+    return dict(result) if result is not None else None
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def crash_and_restart(
+    env: dict[str, str],
+    tmp_path: Path,
+    slack: SlackStandIn,
+    *,
+    before: Callable[[], None],
+    kill_when: Callable[[], object],
+    expect: dict[str, Any],
+) -> dict[str, Any]:
+    """Submit once, kill the app when `kill_when()` holds, check the row against `expect`,
+    start the app again and wait until the outcome has been told; return the final row."""
+    with serving(env, tmp_path, run=1) as (process, url):
+        harness = SlackHarness(url, SECRET, standin=slack)
+        try:
+            assert harness.command("").status_code == 200
+            view = slack.wait_for("views.open", ok=True)[-1].response["view"]
+            before()
+            answer = harness.view_submission(view, JOAN)
+            assert answer.json() == {"response_action": "clear"}
+            wait_until(kill_when, timeout=20, what="the moment to kill")
+            kill(process)
+        finally:
+            harness.close()
+    killed = row(env)
+    assert killed is not None
+    assert {name: killed[name] for name in expect} == expect
+    slack.clear_faults()
+    with serving(env, tmp_path, run=2):
+        final = wait_until(
+            lambda: (r := row(env)) is not None and r["reported"] == 1 and r,
+            timeout=30,
+            what="the outcome to be told after the restart",
+        )
+    assert isinstance(final, dict)
+    return final
+
+
+def assert_once(final: dict[str, Any], sandbox: CMSSandbox, slack: SlackStandIn) -> None:
+    [record] = sandbox.records(1042)
+    assert final["state"] == "recorded"
+    assert final["record_id"] == record["id"]
+    [reply] = thread_replies(slack)
+    assert reply.text.startswith(":white_check_mark: Recorded *Safeguarding Foundations*")
+    assert f"CMS record: {record['id']}" in reply.text
+    [parent] = parents(slack)
+    assert reply.thread_ts == parent.ts == final["message_ts"]
+
+
+def refused(slack: SlackStandIn, method: str) -> bool:
+    return any(c.status == 429 for c in slack.calls(method))
+
+
+def test_killed_just_after_the_ack(
+    env: dict[str, str], tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The parent message is held up by a long rate limit: nothing has gone to the CMS yet.
+    final = crash_and_restart(
+        env,
+        tmp_path,
+        slack,
+        before=lambda: slack.rate_limit("chat.postMessage", retry_after=60),
+        kill_when=lambda: refused(slack, "chat.postMessage"),
+        expect={"state": "pending", "sent_at": None, "reported": 0},
+    )
+    assert_once(final, sandbox, slack)
+    assert [c[:2] for c in sandbox.calls if c[0] == "POST"] == [
+        ("POST", "/v2/contacts/1042/courses")
+    ]
+
+
+def test_killed_while_the_post_is_in_flight(
+    env: dict[str, str], tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The CMS has made the record but has not answered yet.
+    final = crash_and_restart(
+        env,
+        tmp_path,
+        slack,
+        before=lambda: sandbox.stall_next(60, method="POST", commit=True),
+        kill_when=lambda: sandbox.records(1042),
+        expect={"state": "sending", "record_id": None, "reported": 0},
+    )
+    assert_once(final, sandbox, slack)
+    assert [c for c in sandbox.calls if c[0] == "POST"] == []  # the stalled one never answered
+
+
+def test_killed_just_after_the_cms_answered(
+    env: dict[str, str], tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The CMS answers after a second; by then the parent is posted and the thread reply will
+    # be held up by a long rate limit.
+    def before() -> None:
+        sandbox.stall_next(1.0, method="POST", commit=True)
+
+    limited: list[bool] = []
+
+    def ready() -> bool:
+        if not parents(slack):
+            return False
+        if not limited:
+            slack.rate_limit("chat.postMessage", retry_after=60)
+            limited.append(True)
+        return refused(slack, "chat.postMessage")
+
+    final = crash_and_restart(
+        env,
+        tmp_path,
+        slack,
+        before=before,
+        kill_when=ready,
+        expect={"state": "recorded", "reported": 0},
+    )
+    assert_once(final, sandbox, slack)
+    assert len([c for c in sandbox.calls if c[0] == "POST"]) == 1
+
+
+def test_killed_after_the_thread_reply_before_it_was_marked_told(
+    env: dict[str, str], tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The reply is posted; the update of the parent message is held up by a rate limit.
+    final = crash_and_restart(
+        env,
+        tmp_path,
+        slack,
+        before=lambda: slack.rate_limit("chat.update", retry_after=60),
+        kill_when=lambda: refused(slack, "chat.update"),
+        expect={"state": "recorded", "reported": 1},
+    )
+    assert_once(final, sandbox, slack)

@@ -239,3 +239,22 @@ def test_killed_after_the_thread_reply_before_it_was_marked_told(
         expect={"state": "recorded", "reported": 1},
     )
     assert_once(final, sandbox, slack)
+
+
+def test_killed_while_the_cms_has_not_yet_carried_out_the_post(
+    env: dict[str, str], tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The POST reached the CMS, which sits on it (and, here, never carries it out while the
+    # test runs): after the restart the bot asks first, finds nothing, and sends it once.
+    final = crash_and_restart(
+        env,
+        tmp_path,
+        slack,
+        before=lambda: sandbox.stall_next(60, method="POST", commit=False),
+        kill_when=lambda: not sandbox.faults.pending(),  # the POST has reached the CMS
+        expect={"state": "sending", "record_id": None, "reported": 0},
+    )
+    assert_once(final, sandbox, slack)
+    reconciled = [c for c in sandbox.calls if c[:2] == ("GET", "/v2/contacts/1042/courses")]
+    assert len(reconciled) == 1
+    assert [c[2] for c in sandbox.calls if c[0] == "POST"] == [200]

@@ -251,10 +251,11 @@ class Recorder:
         With the key of an earlier submission, returns that one unchanged.
         """
         key = origin.key or f"{origin.frontend}:{uuid.uuid4()}"
-        existing = self.store.by_key(key)
-        if existing is not None:
-            return existing
-        checked = checked or self.check(typed)
+        if checked is None:
+            existing = self.store.by_key(key)
+            if existing is not None:  # do not read the dates of a repeat again
+                return existing
+            checked = self.check(typed)
         submission, created = self.store.create(
             {
                 "key": key,

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -249,6 +249,23 @@ class Store:
     def now(self) -> dt.datetime:
         return self._clock()
 
+    # Hot paths use plain SQL on the shared connection: sqlite-utils' table helpers ask the
+    # schema on every call, which costs more than the query. Schema work stays with it.
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self._db.conn.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, row: Mapping[str, Any]) -> int:
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self._db.conn.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 (our own names)
+            list(row.values()),
+        )
+        return int(cursor.lastrowid or 0)
+
     # -- writing --------------------------------------------------------------------------
 
     def create(self, values: Mapping[str, Any]) -> tuple[Submission, bool]:
@@ -271,7 +288,7 @@ class Store:
             existing = self._by_key(db, row["key"])
             if existing is not None:
                 return existing, False
-            new_id = int(db.table("submissions").insert(row).last_pk or 0)
+            new_id = self._insert("submissions", row)
             self._event(db, new_id, now, "submitted", {"typed": values.get("typed")})
         return self.get(new_id), True
 
@@ -281,7 +298,11 @@ class Store:
         detail = {k: v for k, v in changes.items() if k not in ("cms_body",)}
         row = _to_row({**changes, "updated_at": now})
         with self._transaction() as db:
-            db.table("submissions").update(submission_id, row)
+            assignments = ", ".join(f"{name} = ?" for name in row)
+            db.conn.execute(
+                f"UPDATE submissions SET {assignments} WHERE id = ?",  # noqa: S608
+                [*row.values(), submission_id],
+            )
             self._event(db, submission_id, now, event, detail)
         return self.get(submission_id)
 
@@ -325,26 +346,25 @@ class Store:
     def _event(
         self, db: Database, submission_id: int, at: dt.datetime, event: str, detail: Any
     ) -> None:
-        db.table("events").insert(
+        self._insert(
+            "events",
             {
                 "submission_id": submission_id,
                 "at": _utc(at),
                 "event": event,
                 "detail": json.dumps(detail, default=str),
-            }
+            },
         )
 
     # -- reading --------------------------------------------------------------------------
 
     def _by_key(self, db: Database, key: str) -> Submission | None:
-        rows = list(db.table("submissions").rows_where("key = ?", [key], limit=1))
+        rows = self._rows("SELECT * FROM submissions WHERE key = ?", [key])
         return _from_row(rows[0]) if rows else None
 
     def get(self, submission_id: int) -> Submission:
         with self._lock:
-            rows = list(
-                self._db.table("submissions").rows_where("id = ?", [submission_id], limit=1)
-            )
+            rows = self._rows("SELECT * FROM submissions WHERE id = ?", [submission_id])
         if not rows:
             raise StoreError(f"No submission {submission_id} in the log.")
         return _from_row(rows[0])
@@ -354,32 +374,34 @@ class Store:
             return self._by_key(self._db, key)
 
     def recent(self, limit: int = 20, *, user_id: str | None = None) -> list[Submission]:
-        where, args = ("user_id = ?", [user_id]) if user_id else (None, [])
+        where, args = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])
         with self._lock:
-            rows = self._db.table("submissions").rows_where(
-                where, args, order_by="id desc", limit=limit
+            rows = self._rows(
+                f"SELECT * FROM submissions {where} ORDER BY id DESC LIMIT ?",  # noqa: S608
+                [*args, limit],
             )
-            return [_from_row(r) for r in rows]
+        return [_from_row(r) for r in rows]
 
     def unfinished(self) -> list[Submission]:
         """Every submission still `pending` or `sending`, oldest first (to resume on start)."""
         with self._lock:
-            rows = self._db.table("submissions").rows_where(
-                "state IN (?, ?)", [State.PENDING.value, State.SENDING.value], order_by="id"
+            rows = self._rows(
+                "SELECT * FROM submissions WHERE state IN (?, ?) ORDER BY id",
+                [State.PENDING.value, State.SENDING.value],
             )
-            return [_from_row(r) for r in rows]
+        return [_from_row(r) for r in rows]
 
     def unreported(self) -> list[Submission]:
         """Final submissions whose outcome has not yet reached the person."""
         finals = [s.value for s in State if s.final]
         marks = ", ".join("?" for _ in finals)
         with self._lock:
-            rows = self._db.table("submissions").rows_where(
-                f"reported = 0 AND state IN ({marks})",
+            rows = self._rows(
+                f"SELECT * FROM submissions WHERE reported = 0 AND state IN ({marks}) "  # noqa: S608
+                "ORDER BY id",
                 finals,
-                order_by="id",
             )
-            return [_from_row(r) for r in rows]
+        return [_from_row(r) for r in rows]
 
     def find_similar(
         self,
@@ -393,10 +415,10 @@ class Store:
         created since `since` and recorded or still on its way (a probable duplicate)."""
         states = [State.RECORDED.value, State.PENDING.value, State.SENDING.value]
         with self._lock:
-            rows = self._db.table("submissions").rows_where(
-                "contact_id = ? AND created_at >= ? AND state IN (?, ?, ?)",
+            rows = self._rows(
+                "SELECT * FROM submissions WHERE contact_id = ? AND created_at >= ? "
+                "AND state IN (?, ?, ?) ORDER BY id DESC",
                 [contact_id, _utc(since), *states],
-                order_by="id desc",
             )
             wanted = _to_row(fields)
             for row in rows:
@@ -418,13 +440,17 @@ class Store:
 
     def events(self, submission_id: int) -> list[dict[str, Any]]:
         with self._lock:
-            rows = self._db.table("events").rows_where(
-                "submission_id = ?", [submission_id], order_by="id"
+            rows = self._rows(
+                "SELECT * FROM events WHERE submission_id = ? ORDER BY id", [submission_id]
             )
             return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
     def count(self, state: State | None = None) -> int:
         with self._lock:
             if state is None:
-                return self._db.table("submissions").count
-            return self._db.table("submissions").count_where("state = ?", [state.value])
+                return int(self._db.conn.execute("SELECT count(*) FROM submissions").fetchone()[0])
+            return int(
+                self._db.conn.execute(
+                    "SELECT count(*) FROM submissions WHERE state = ?", [state.value]
+                ).fetchone()[0]
+            )

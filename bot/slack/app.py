@@ -8,12 +8,14 @@ HTTP (waitress) or Socket Mode.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.catalogue import ContactSearch, CourseCatalogue
@@ -87,8 +89,24 @@ class SlackBot:
     permissions: Permissions
     reporter: SlackReporter
     socket_mode: bool
+    views: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="slack-views")
+    )
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """`views.open` at once on a thread of our own, so the request is answered meanwhile."""
+        self.views.submit(self._open_view, trigger_id, view)
+
+    def _open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        try:
+            self.client.views_open(trigger_id=trigger_id, view=view)
+        except (SlackApiError, SlackClientError) as exc:
+            log.warning("could not open the form: %s", exc)
+        except Exception:
+            log.exception("could not open the form")
 
     def close(self) -> None:
+        self.views.shutdown(wait=True)
         self.reporter.close()
         self.contacts.close()
 
@@ -114,7 +132,9 @@ def create_app(
             client=client,
             signing_secret=secret.get_secret_value() if secret else None,
             request_verification_enabled=not socket_mode,
-            process_before_response=False,
+            # Our listeners return as soon as they have answered (slow work is handed to our
+            # own threads), so Bolt answers Slack when the listener returns, with no polling.
+            process_before_response=True,
             logger=bolt_logger,
         )
     except BoltError as exc:

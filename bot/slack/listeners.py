@@ -1,8 +1,11 @@
 """The Slack listeners: thin adapters between Slack's requests and the recording core.
 
-Each listener acks within milliseconds and never waits on the CMS: pick-lists answer from
-cache (or give up on a slow CMS search), submissions are stored and handed to the core's
-workers, and every Slack post after the ack happens on the reporter's thread.
+Each listener answers within milliseconds and never waits on the CMS or on Slack: pick-lists
+answer from cache (or give up on a slow CMS search), forms open on a thread of their own
+(the trigger id is used at once, while the command is answered), submissions are stored and
+handed to the core's workers, and every post about them happens on the reporter's thread.
+The app runs listeners with `process_before_response=True`, so a listener's return is the
+answer to Slack: nothing is left running on Bolt's threads after the ack.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import SubmissionInvalid
 from bot.recording import Origin, Typed
@@ -42,13 +43,6 @@ REFUSAL = (
     "Ask your diocesan safeguarding administrator to add you."
 )
 NOT_ALLOWED_FIELD = "You are not on the list of people who may record training."
-
-
-def _open(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except (SlackApiError, SlackClientError) as exc:
-        log.warning("could not open the form: %s", exc)
 
 
 def form_for(bot: SlackBot, typed: Typed, metadata: FormMetadata) -> dict[str, Any]:
@@ -100,14 +94,14 @@ def register(bot: SlackBot) -> None:
     recorder = bot.recorder
 
     @app.command(COMMAND)
-    def open_form(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def open_form(ack: Ack, command: dict[str, Any]) -> None:
         if not bot.permissions.allows(str(command.get("user_id", ""))):
             ack(text=REFUSAL)
             return
         ack()
         typed = typed_from_command(bot, str(command.get("text") or ""))
         metadata = FormMetadata(channel_id=str(command.get("channel_id") or "")[:40] or None)
-        _open(client, str(command.get("trigger_id", "")), form_for(bot, typed, metadata))
+        bot.open_view(str(command.get("trigger_id", "")), form_for(bot, typed, metadata))
 
     def options_listener(search: Callable[[str], list[tuple[str, str]]]) -> Callable[..., None]:
         def answer(ack: Ack, body: dict[str, Any]) -> None:
@@ -217,7 +211,7 @@ def register(bot: SlackBot) -> None:
         return submission if submission is None or submission.frontend == "slack" else None
 
     @app.action(REOPEN_ACTION)
-    def reopen_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def reopen_form(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         try:
             submission = submission_of(body)
@@ -227,7 +221,7 @@ def register(bot: SlackBot) -> None:
             return
         metadata = FormMetadata(channel_id=submission.channel_id, reopened_from=submission.id)
         typed = Typed(**submission.typed)
-        _open(client, str(body.get("trigger_id", "")), form_for(bot, typed, metadata))
+        bot.open_view(str(body.get("trigger_id", "")), form_for(bot, typed, metadata))
 
     @app.action(RETRY_ACTION)
     def retry_submission(ack: Ack, body: dict[str, Any]) -> None:

@@ -105,9 +105,9 @@ class Console:
 
     def run(self, banner: str = "") -> int:
         """Read and act on lines until quit, Ctrl-D or Ctrl-C; returns the exit code (0)."""
-        if banner:
-            self.terminal.say(banner)
         try:
+            if banner:
+                self.terminal.say(banner)
             while self.handle(self.terminal.ask("> ").strip()):
                 pass
         except EOFError:

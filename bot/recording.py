@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from queue import Queue
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -48,7 +48,7 @@ from bot.errors import (
     UserInputError,
 )
 from bot.fields import FIELD_LABELS, FIELDS
-from bot.store import State, Store, Submission
+from bot.store import Batch, BatchState, State, Store, Submission
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +130,19 @@ def _read_id(text: str, name: str, *, required: bool) -> int | None:
     return value
 
 
-def check(typed: Typed, *, today: dt.date) -> Checked:
+def check(typed: Typed, *, today: dt.date, contact_required: bool = True) -> Checked:
     """Read and check a submission without the CMS.
 
-    Raises `SubmissionInvalid` with a message per field (keyed by CMS parameter name).
+    Raises `SubmissionInvalid` with a message per field (keyed by CMS parameter name). With
+    `contact_required=False` (a batch: the people come separately) an empty contact is
+    allowed and `Checked.contact_id` is 0.
     """
     errors: dict[str, str] = {}
     ids: dict[str, int | None] = {}
     for name in ("contact_id", "course_id", "qualification_id"):
+        required = name == "course_id" or (name == "contact_id" and contact_required)
         try:
-            ids[name] = _read_id(getattr(typed, name), name, required=name != "qualification_id")
+            ids[name] = _read_id(getattr(typed, name), name, required=required)
         except UserInputError as exc:
             errors[name] = exc.message
 
@@ -170,8 +173,7 @@ def check(typed: Typed, *, today: dt.date) -> Checked:
     if errors:
         raise SubmissionInvalid({name: errors[name] for name in FIELDS if name in errors})
 
-    contact_id, course_id = ids["contact_id"], ids["course_id"]
-    assert contact_id is not None
+    contact_id, course_id = ids["contact_id"] or 0, ids["course_id"]
     assert course_id is not None
     record = NewCourseRecord(
         course_id=course_id, qualification_id=ids["qualification_id"], **values
@@ -245,7 +247,14 @@ class Recorder:
 
     # -- storing --------------------------------------------------------------------------
 
-    def submit(self, typed: Typed, origin: Origin, *, checked: Checked | None = None) -> Submission:
+    def submit(
+        self,
+        typed: Typed,
+        origin: Origin,
+        *,
+        checked: Checked | None = None,
+        batch_id: int | None = None,
+    ) -> Submission:
         """Store a checked submission as `pending` and return it; do not send it.
 
         With the key of an earlier submission, returns that one unchanged.
@@ -269,11 +278,43 @@ class Recorder:
                 "typed": typed.model_dump(),
                 "assumed": list(checked.assumed),
                 "notes": checked.notes,
+                "batch_id": batch_id,
             }
         )
         if created:
             log.info("submission %s stored (%s)", submission.id, origin.frontend)
         return submission
+
+    def submit_batch(self, batch: Batch, contact_ids: Sequence[int]) -> list[Submission]:
+        """Store one `pending` submission per contact of a confirmed batch, each with its
+        own key (a repeat returns the stored ones), and mark the batch `recording`."""
+        typed = Typed(**batch.typed)
+        checked = self.check_common(typed)
+        submissions = []
+        for contact_id in contact_ids:
+            person = Typed(**{**typed.model_dump(), "contact_id": str(contact_id)})
+            origin = Origin(
+                frontend="slack" if batch.frontend == "slack" else "console",
+                key=f"batch:{batch.id}:{contact_id}",
+                team_id=batch.team_id,
+                channel_id=batch.channel_id,
+                user_id=batch.user_id,
+                user_name=batch.user_name,
+            )
+            submissions.append(
+                self.submit(
+                    person,
+                    origin,
+                    checked=replace(checked, contact_id=contact_id),
+                    batch_id=batch.id,
+                )
+            )
+        self.store.update_batch(batch.id, state=BatchState.RECORDING, contact_ids=list(contact_ids))
+        return submissions
+
+    def check_common(self, typed: Typed) -> Checked:
+        """Check what the people of a batch share (course, qualification, dates)."""
+        return check(typed, today=self.today(), contact_required=False)
 
     def set_message(self, submission_id: int, message_ts: str, channel_id: str) -> Submission:
         """Remember the message a front end posted about a submission (its thread's parent)."""

@@ -86,9 +86,56 @@ class Submission(BaseModel):
     sent_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
     cms_ms: float | None = None
+    batch_id: int | None = None
 
 
-_JSON_COLUMNS = ("typed", "assumed", "notes", "sent", "cms_body", "errors")
+class BatchState(StrEnum):
+    """Where a batch (many contacts, one course) is in its life."""
+
+    MATCHING = "matching"  # the pasted names are being looked up
+    CONFIRMING = "confirming"  # the person is checking the matches
+    RECORDING = "recording"  # its submissions are in the core
+    DONE = "done"  # every submission is final
+    ABANDONED = "abandoned"  # closed without confirming
+
+
+class Batch(BaseModel):
+    """One bulk recording: the common fields, the people, and how the names were matched."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    key: str
+    state: BatchState
+    frontend: str
+    team_id: str | None = None
+    channel_id: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    view_id: str | None = None
+    message_ts: str | None = None
+    typed: dict[str, str]
+    attendance: list[str] = []
+    picked: list[int] = []
+    matches: list[dict[str, Any]] = []
+    contact_ids: list[int] = []
+    reported: bool = False
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+_JSON_COLUMNS = (
+    "typed",
+    "assumed",
+    "notes",
+    "sent",
+    "cms_body",
+    "errors",
+    "attendance",
+    "picked",
+    "matches",
+    "contact_ids",
+)
 
 
 def _utc(value: dt.datetime) -> str:
@@ -111,13 +158,17 @@ def _to_row(values: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _from_row(row: Mapping[str, Any]) -> Submission:
-    values = dict(row)
+def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
+    values = {k: v for k, v in row.items() if v is not None or k not in _JSON_COLUMNS}
     for name in _JSON_COLUMNS:
         if values.get(name) is not None:
             values[name] = json.loads(values[name])
     values["reported"] = bool(values.get("reported"))
-    return Submission.model_validate(values)
+    return values
+
+
+def _from_row(row: Mapping[str, Any]) -> Submission:
+    return Submission.model_validate(_decoded(row))
 
 
 # Each migration runs once, in order, and is recorded in `_migrations`; each is also written
@@ -180,9 +231,43 @@ def _m002_create_events(db: Database) -> None:
     db.table("events").create_index(["submission_id"], if_not_exists=True)
 
 
+def _m004_create_batches(db: Database) -> None:
+    db.table("batches").create(
+        {
+            "id": int,
+            "key": str,
+            "state": str,
+            "frontend": str,
+            "team_id": str,
+            "channel_id": str,
+            "user_id": str,
+            "user_name": str,
+            "view_id": str,
+            "message_ts": str,
+            "typed": str,
+            "attendance": str,
+            "picked": str,
+            "matches": str,
+            "contact_ids": str,
+            "reported": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"key", "state", "frontend", "created_at"},
+        defaults={"reported": 0},
+        if_not_exists=True,
+    )
+    db.table("batches").create_index(["key"], unique=True, if_not_exists=True)
+    if "batch_id" not in db.table("submissions").columns_dict:
+        db.table("submissions").add_column("batch_id", int)
+    db.table("submissions").create_index(["batch_id"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_create_submissions", _m001_create_submissions),
     ("002_create_events", _m002_create_events),
+    ("004_create_batches", _m004_create_batches),
 ]
 
 
@@ -355,6 +440,45 @@ class Store:
                 "detail": json.dumps(detail, default=str),
             },
         )
+
+    # -- batches --------------------------------------------------------------------------
+
+    def create_batch(self, values: Mapping[str, Any]) -> tuple[Batch, bool]:
+        """Insert a batch in state `matching`, or return the one with the same key."""
+        now = self._clock()
+        row = _to_row(
+            {**values, "state": BatchState.MATCHING, "created_at": now, "updated_at": now}
+        )
+        with self._transaction():
+            existing = self._rows("SELECT * FROM batches WHERE key = ?", [row["key"]])
+            if existing:
+                return Batch.model_validate(_decoded(existing[0])), False
+            batch_id = self._insert("batches", row)
+        return self.batch(batch_id), True
+
+    def batch(self, batch_id: int) -> Batch:
+        with self._lock:
+            rows = self._rows("SELECT * FROM batches WHERE id = ?", [batch_id])
+        if not rows:
+            raise StoreError(f"No batch {batch_id} in the log.")
+        return Batch.model_validate(_decoded(rows[0]))
+
+    def update_batch(self, batch_id: int, **changes: Any) -> Batch:
+        row = _to_row({**changes, "updated_at": self._clock()})
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        with self._transaction() as db:
+            db.conn.execute(
+                f"UPDATE batches SET {assignments} WHERE id = ?",  # noqa: S608 (our names)
+                [*row.values(), batch_id],
+            )
+        return self.batch(batch_id)
+
+    def batch_submissions(self, batch_id: int) -> list[Submission]:
+        with self._lock:
+            rows = self._rows(
+                "SELECT * FROM submissions WHERE batch_id = ? ORDER BY id", [batch_id]
+            )
+        return [_from_row(r) for r in rows]
 
     # -- reading --------------------------------------------------------------------------
 

@@ -21,12 +21,14 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
+    ExternalDataMultiSelectElement,
     ExternalDataSelectElement,
     InputBlock,
     Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
@@ -37,14 +39,22 @@ from bot.slack.mrkdwn import clip, escape, plain
 
 __all__ = [
     "ACTION_IDS",
+    "ATTENDANCE_BLOCK",
     "BLOCK_IDS",
+    "BULK_CALLBACK_ID",
+    "BULK_CONFIRM_CALLBACK_ID",
     "CALLBACK_ID",
+    "CHOICE_PREFIX",
     "DATE_BLOCKS",
     "DATE_MAX_LENGTH",
     "DUPLICATE_CALLBACK_ID",
     "MAX_OPTIONS",
     "OPTION_LABEL_MAX",
+    "PEOPLE_BLOCK",
     "SELECT_BLOCKS",
+    "SKIP",
+    "bulk_confirm_modal",
+    "bulk_modal",
     "busy_modal",
     "duplicate_modal",
     "error_modal",
@@ -264,3 +274,150 @@ def _date_block(block_id: str, initial: str | None) -> InputBlock:
             max_length=DATE_MAX_LENGTH,
         ),
     )
+
+
+# --- recording a whole session ---------------------------------------------------------------
+
+#: callback_id of the form for several people, and of the page that confirms the matches.
+BULK_CALLBACK_ID = "record_course_bulk"
+BULK_CONFIRM_CALLBACK_ID = "record_course_bulk_confirm"
+#: Block (and action) ids of the form's people pick-list and pasted attendance list.
+PEOPLE_BLOCK = "contact_ids"
+ATTENDANCE_BLOCK = "attendance"
+#: Block ids of the confirm page's choices, one per ambiguous line: `choose_<line index>`.
+CHOICE_PREFIX = "choose_"
+#: The option that leaves an ambiguous line out.
+SKIP = "skip"
+#: Room kept for the other blocks of the confirm page (Slack allows 100 blocks).
+_MAX_CHOICES = 90
+
+
+def bulk_modal(
+    *,
+    private_metadata: str,
+    initial: Mapping[str, str] = MappingProxyType({}),
+    course_option: tuple[str, str] | None = None,
+    qualification_option: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The form for a whole training session: people, course, qualification, dates."""
+    people = InputBlock(
+        block_id=PEOPLE_BLOCK,
+        label=PlainTextObject(text="People"),
+        hint=PlainTextObject(text="Search by name or contact number; pick as many as attended."),
+        optional=True,
+        element=ExternalDataMultiSelectElement(
+            action_id=PEOPLE_BLOCK,
+            placeholder=PlainTextObject(text="Type a name or a contact number"),
+            min_query_length=1,
+        ),
+    )
+    attendance = InputBlock(
+        block_id=ATTENDANCE_BLOCK,
+        label=PlainTextObject(text="Attendance list"),
+        hint=PlainTextObject(
+            text="Or paste the register: one name or contact number per line. "
+            "You will see how each line was matched before anything is recorded."
+        ),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=ATTENDANCE_BLOCK,
+            multiline=True,
+            max_length=3000,
+            placeholder=PlainTextObject(text="Joan Ellison\nDavid Pritchard\n1042"),
+        ),
+    )
+    blocks: list[Block] = [
+        ContextBlock(
+            elements=[
+                PlainTextObject(text="Record one course, with the same dates, for several people.")
+            ]
+        ),
+        people,
+        attendance,
+        _select_block("course_id", course_option),
+        _select_block("qualification_id", qualification_option),
+        *(_date_block(block_id, initial.get(block_id)) for block_id in DATE_BLOCKS),
+    ]
+    return View(
+        type="modal",
+        callback_id=BULK_CALLBACK_ID,
+        title=_title("Record a session"),
+        submit=_title("Check names"),
+        close=_title("Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    ).to_dict()
+
+
+def bulk_confirm_modal(
+    *,
+    private_metadata: str,
+    summary: str,
+    certain: Iterable[str],
+    ambiguous: Iterable[tuple[int, str, Iterable[tuple[str, str]]]],
+    missing: Iterable[str],
+) -> dict[str, Any]:
+    """The page that shows how each line was matched, before anything is recorded.
+
+    Args:
+        summary: what will be recorded (plain text: course and dates).
+        certain: one plain-text line per person found for certain (or picked).
+        ambiguous: (line index, the line as typed, [(label, contact id), ...]) for each line
+            that matched several people: the person chooses one, or to skip the line.
+        missing: one plain-text line per line that matched nobody (it is left out).
+    """
+    certain, ambiguous, missing = list(certain), list(ambiguous), list(missing)
+    blocks: list[Block] = [_mrkdwn_section(escape(summary))]
+    if certain:
+        blocks.extend(_listing(f"*Found ({len(certain)})*", certain))
+    for index, line, candidates in ambiguous[:_MAX_CHOICES]:
+        options = [
+            Option(value=str(v), label=plain(lbl, OPTION_LABEL_MAX)) for lbl, v in candidates
+        ]
+        options.append(Option(value=SKIP, label="None of these: leave this line out"))
+        blocks.append(
+            InputBlock(
+                block_id=f"{CHOICE_PREFIX}{index}",
+                label=PlainTextObject(text=plain(f"Which “{line}”?", _LABEL_MAX)),
+                element=StaticSelectElement(
+                    action_id="choice",
+                    placeholder=PlainTextObject(text="Choose the person"),
+                    options=options[:MAX_OPTIONS],
+                ),
+            )
+        )
+    left_out = missing + [line for _, line, _ in ambiguous[_MAX_CHOICES:]]
+    if left_out:
+        blocks.extend(_listing(f"*Not found, left out ({len(left_out)})*", left_out))
+    nobody = not certain and not ambiguous
+    if nobody:
+        blocks.append(
+            _mrkdwn_section("Nobody to record: go back and pick people or check the list.")
+        )
+    return View(
+        type="modal",
+        callback_id=BULK_CONFIRM_CALLBACK_ID,
+        title=_title("Check the names"),
+        submit=None if nobody else _title("Record"),
+        close=_title("Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks[:100],
+    ).to_dict()
+
+
+def _mrkdwn_section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, _TEXT_MAX)))
+
+
+def _listing(heading: str, lines: list[str]) -> list[Block]:
+    """`heading` then the lines, escaped, in as few sections as Slack's limits allow."""
+    sections: list[Block] = []
+    chunk = heading
+    for line in lines:
+        entry = "\n• " + escape(line)
+        if len(chunk) + len(entry) > _TEXT_MAX - 10:
+            sections.append(_mrkdwn_section(chunk))
+            chunk = ""
+        chunk += entry
+    sections.append(_mrkdwn_section(chunk.lstrip("\n")))
+    return sections[:20]

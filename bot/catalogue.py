@@ -98,6 +98,16 @@ class CourseCatalogue:
     def get(self, course_id: int) -> Course | None:
         return next((c for c in self.courses() if c.id == course_id), None)
 
+    def name_of(self, course_id: int, *, wait: bool = False) -> str | None:
+        """A course's name from the list in memory; None if it is not known. Never waits
+        for the CMS, unless `wait` is true and no list has arrived yet (then fetches it)."""
+        if wait and not self._loaded.is_set():
+            self.refresh()
+        else:
+            self._refresh_in_background_if_stale()
+        with self._lock:
+            return next((c.name for c in self._courses if c.id == course_id), None)
+
     def search(self, text: str, *, limit: int = 100) -> list[Course]:
         """Courses whose name contains every word typed, or whose id is the number typed."""
         courses = self.courses()

@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import BotError, ConfigError, SubmissionInvalid, UserInputError
@@ -157,11 +158,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_recorder(settings: Settings, **overrides: Any) -> Recorder:
     """The core as every front end uses it: the log, the CMS client, the recorder."""
+    from bot.catalogue import CourseCatalogue
     from bot.cms.client import CMSClient
     from bot.recording import Recorder
+    from bot.renewals import renewals_from_settings
     from bot.store import Store
 
+    if "renewals" not in overrides:  # before anything is opened: a bad file stops here
+        overrides["renewals"] = renewals_from_settings(settings)
     cms = overrides.pop("cms", None) or CMSClient.from_settings(settings)
+    if "course_names" not in overrides:  # asked only for a rule keyed by a course's name
+        overrides["course_names"] = partial(CourseCatalogue(cms).name_of, wait=True)
     store = Store(settings.database_path)
     return Recorder(store, cms, zone=settings.zone, **overrides)
 
@@ -281,6 +288,11 @@ def render_outcome(submission: Submission) -> str:
     dates = ", ".join(
         f"{name.removesuffix('_at')} {value.isoformat()}"
         + (" (day assumed)" if name in submission.assumed else "")
+        + (
+            f" (filled in from the course's renewal period, {submission.filled[name]})"
+            if name in submission.filled
+            else ""
+        )
         for name in ("booked_at", "attended_at", "completed_at", "expires_at")
         if (value := getattr(submission, name)) is not None
     )

@@ -48,6 +48,7 @@ from bot.errors import (
     UserInputError,
 )
 from bot.fields import FIELD_LABELS, FIELDS
+from bot.renewals import RenewalRules
 from bot.store import Batch, BatchState, State, Store, Submission
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,9 @@ MAX_ID = 2**31 - 1
 DUPLICATE_WINDOW = dt.timedelta(hours=1)
 #: How far before an earlier attempt's send time a reconciliation looks for the record.
 RECONCILE_MARGIN = dt.timedelta(minutes=5)
+
+#: A course's name by its id, or None when not known.
+CourseNames = Callable[[int], str | None]
 
 
 class Typed(BaseModel):
@@ -106,6 +110,9 @@ class Checked:
     assumed: tuple[str, ...] = ()
     #: How each date was read, for the person ("Tuesday 12 March 2024 (last Tuesday)").
     notes: dict[str, str] = field(default_factory=dict)
+    #: Fields left blank and filled in by the bot, each with how: {"expires_at": "3 years"}
+    #: (the course's renewal period; see `bot.renewals`).
+    filled: dict[str, str] = field(default_factory=dict)
 
 
 def _quote(text: str, limit: int = 40) -> str:
@@ -130,12 +137,23 @@ def _read_id(text: str, name: str, *, required: bool) -> int | None:
     return value
 
 
-def check(typed: Typed, *, today: dt.date, contact_required: bool = True) -> Checked:
+def check(
+    typed: Typed,
+    *,
+    today: dt.date,
+    contact_required: bool = True,
+    renewals: RenewalRules | None = None,
+    course_names: CourseNames | None = None,
+) -> Checked:
     """Read and check a submission without the CMS.
 
     Raises `SubmissionInvalid` with a message per field (keyed by CMS parameter name). With
     `contact_required=False` (a batch: the people come separately) an empty contact is
     allowed and `Checked.contact_id` is 0.
+
+    With `renewals`, a blank expiry is filled in from the course's renewal period when there
+    is a completion (or attended) date; `course_names` gives a course's name for rules
+    keyed by name. What was filled is in `Checked.filled` and `Checked.notes`.
     """
     errors: dict[str, str] = {}
     ids: dict[str, int | None] = {}
@@ -175,6 +193,22 @@ def check(typed: Typed, *, today: dt.date, contact_required: bool = True) -> Che
 
     contact_id, course_id = ids["contact_id"] or 0, ids["course_id"]
     assert course_id is not None
+    notes = {name: r.how for name, r in readings.items()}
+    filled: dict[str, str] = {}
+    if renewals and "expires_at" not in values:
+        # Checked after the typed dates: the expiry comes after its base by construction,
+        # and one already past is the truth about old training, not a typing mistake.
+        known = course_names(course_id) if course_names and renewals.needs_name(course_id) else None
+        expiry = renewals.fill_expiry(
+            course_id,
+            known,
+            completed=values.get("completed_at"),
+            attended=values.get("attended_at"),
+        )
+        if expiry is not None:
+            values["expires_at"] = expiry.value
+            notes["expires_at"] = expiry.note
+            filled["expires_at"] = expiry.period
     record = NewCourseRecord(
         course_id=course_id, qualification_id=ids["qualification_id"], **values
     )
@@ -182,7 +216,8 @@ def check(typed: Typed, *, today: dt.date, contact_required: bool = True) -> Che
         contact_id=contact_id,
         record=record,
         assumed=tuple(name for name, r in readings.items() if r.day_assumed),
-        notes={name: r.how for name, r in readings.items()},
+        notes=notes,
+        filled=filled,
     )
 
 
@@ -213,8 +248,15 @@ class Recorder:
         workers: int = 2,
         retry_delays: Sequence[float] = (5.0, 30.0, 120.0),
         now: Callable[[], dt.datetime] | None = None,
+        renewals: RenewalRules | None = None,
+        course_names: CourseNames | None = None,
     ) -> None:
         self.store = store
+        #: Course renewal periods that fill in a blank expiry (none by default).
+        self.renewals = renewals or RenewalRules()
+        #: A course's name by id, for rules keyed by name (the Slack app sets its catalogue's;
+        #: it must answer at once, from memory).
+        self.course_names = course_names
         self.cms = cms
         self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
         self.workers = workers
@@ -234,7 +276,9 @@ class Recorder:
         return self._now().astimezone(self.zone).date()
 
     def check(self, typed: Typed) -> Checked:
-        return check(typed, today=self.today())
+        return check(
+            typed, today=self.today(), renewals=self.renewals, course_names=self.course_names
+        )
 
     def probable_duplicate(self, checked: Checked, *, key: str = "") -> Submission | None:
         """A submission of the same record in the last hour, recorded or on its way."""
@@ -278,6 +322,7 @@ class Recorder:
                 "typed": typed.model_dump(),
                 "assumed": list(checked.assumed),
                 "notes": checked.notes,
+                "filled": checked.filled,
                 "batch_id": batch_id,
             }
         )
@@ -314,7 +359,13 @@ class Recorder:
 
     def check_common(self, typed: Typed) -> Checked:
         """Check what the people of a batch share (course, qualification, dates)."""
-        return check(typed, today=self.today(), contact_required=False)
+        return check(
+            typed,
+            today=self.today(),
+            contact_required=False,
+            renewals=self.renewals,
+            course_names=self.course_names,
+        )
 
     def set_message(self, submission_id: int, message_ts: str, channel_id: str) -> Submission:
         """Remember the message a front end posted about a submission (its thread's parent)."""

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     database_path: Path = Field(
         Path("record-course.db"), description="The SQLite file that holds the submission log."
     )
+    renewals_path: Path = Field(
+        Path("renewals.toml"),
+        description="TOML file of course renewal periods that fill in a blank expiry "
+        "(see `renewals.example.toml`); the default file may be absent.",
+    )
     bot_timezone: str = Field(
         "Europe/London", description='Time zone that decides what "today" is.'
     )

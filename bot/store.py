@@ -87,6 +87,8 @@ class Submission(BaseModel):
     finished_at: dt.datetime | None = None
     cms_ms: float | None = None
     batch_id: int | None = None
+    #: Fields the bot filled in, each with how: {"expires_at": "3 years"} (a renewal period).
+    filled: dict[str, str] = {}
 
 
 class BatchState(StrEnum):
@@ -135,6 +137,7 @@ _JSON_COLUMNS = (
     "picked",
     "matches",
     "contact_ids",
+    "filled",
 )
 
 
@@ -231,6 +234,11 @@ def _m002_create_events(db: Database) -> None:
     db.table("events").create_index(["submission_id"], if_not_exists=True)
 
 
+def _m003_add_filled(db: Database) -> None:
+    if "filled" not in db.table("submissions").columns_dict:
+        db.table("submissions").add_column("filled", str)
+
+
 def _m004_create_batches(db: Database) -> None:
     db.table("batches").create(
         {
@@ -267,6 +275,7 @@ def _m004_create_batches(db: Database) -> None:
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_create_submissions", _m001_create_submissions),
     ("002_create_events", _m002_create_events),
+    ("003_add_filled", _m003_add_filled),
     ("004_create_batches", _m004_create_batches),
 ]
 

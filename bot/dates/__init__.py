@@ -136,6 +136,36 @@ def read_expiry(
     return _reading(found, text)
 
 
+@dataclass(frozen=True)
+class Period:
+    """A length of time such as a course's renewal period ("3 years", "36 months")."""
+
+    months: int
+    days: int
+    #: How it is said back to a person: "3 years", "1 year and 6 months".
+    phrase: str
+
+    def after(self, day: dt.date) -> dt.date:
+        """The day this long after `day` (31 March + 1 month is 30 April, as everywhere)."""
+        return shift(self.phrase, day, self.months, self.days, 1)
+
+
+def read_period(text: str) -> Period:
+    """Read a bare length of time, as the `expires_at` field reads one ("3 years", "3y",
+    "36 months", "three years after completion"); raises `DateError` for anything else,
+    including a length of nothing ("0 years") and a negative one."""
+    s = _canonical(text)
+    bare = BARE_DURATION.fullmatch(s.removesuffix(" after completion"))
+    if bare is None or (bare["sign"] or "").strip() == "-":
+        raise DateError(
+            f'{msg.quote(text)} is not a length of time such as "3 years" or "36 months".'
+        )
+    months, days = duration_parts(bare["dur"])
+    if months <= 0 and days <= 0:
+        raise DateError(f'{msg.quote(text)} is no length of time: give one such as "3 years".')
+    return Period(months, days, duration_phrase(bare["dur"]))
+
+
 def warm_up() -> None:
     """Pay the first-call costs now (dateparser's language data, our caches), not on a person.
 
@@ -151,10 +181,12 @@ __all__ = [
     "FIELD_ROLES",
     "MAX_LENGTH",
     "DateReading",
+    "Period",
     "Role",
     "check_dates",
     "parse_date",
     "read_date",
     "read_expiry",
+    "read_period",
     "warm_up",
 ]

@@ -144,6 +144,7 @@ def create_app(
             f"Cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})."
         ) from None
     catalogue = catalogue or CourseCatalogue(recorder.cms)
+    recorder.course_names = catalogue.name_of  # renewal rules by name: from memory, at once
     bot = SlackBot(
         app=app,
         client=client,

@@ -59,6 +59,9 @@ def _date_lines(submission: Submission) -> list[str]:
     lines = []
     for name, value in _stored_dates(submission).items():
         note = " (no day was given: the 1st assumed)" if name in submission.assumed else ""
+        if name in submission.filled:
+            how = escape(submission.filled[name])
+            note = f" (filled in from the course's renewal period, {how})"
         lines.append(f"{FIELD_LABELS[name]}: {human_date(value)}{note}")
     return lines
 

@@ -24,6 +24,8 @@ from bot.errors import CMSError
 MAX_LINES = 200
 #: Longest line kept.
 MAX_LINE = 100
+#: Most text read from one pasted list (Slack's own limit is 3000 characters).
+MAX_TEXT = 200_000
 #: Most candidates offered for an ambiguous name.
 MAX_CANDIDATES = 10
 
@@ -63,7 +65,7 @@ def parse_attendance(text: str) -> list[str]:
     left out, at most `MAX_LINES`."""
     lines: list[str] = []
     seen: set[str] = set()
-    for raw in _SEPARATORS.split(text[: MAX_LINES * (MAX_LINE + 2)]):
+    for raw in _SEPARATORS.split(text[:MAX_TEXT]):
         line = " ".join(_BULLET.sub("", raw).split())[:MAX_LINE].strip(" ,")
         if line and line.casefold() not in seen:
             seen.add(line.casefold())

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 
 from bot.errors import SubmissionInvalid
-from bot.recording import Origin, Typed
+from bot.recording import MAX_ID, Origin, Typed
 from bot.slack import views
+from bot.slack.bulk import register_bulk, session_form, wants_session
 from bot.slack.commandtext import parse_command_text
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.payloads import (
@@ -45,20 +46,24 @@ REFUSAL = (
 NOT_ALLOWED_FIELD = "You are not on the list of people who may record training."
 
 
+def _option_id(text: str) -> str | None:
+    """`text` as an id fit for a select option (ASCII digits, a CMS-sized number), else None:
+    a command may carry any text, and Slack refuses an option value over 150 characters."""
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
+        return None
+    return str(int(text))
+
+
 def form_for(bot: SlackBot, typed: Typed, metadata: FormMetadata) -> dict[str, Any]:
     """The record form, filled in with `typed` (ids shown by name where known)."""
-    course_option = None
-    if typed.course_id.isdigit():
-        course = bot.catalogue.get(int(typed.course_id))
-        course_option = (course.name if course else f"Course #{typed.course_id}", typed.course_id)
-    contact_option = (
-        (f"Contact #{typed.contact_id}", typed.contact_id) if typed.contact_id.isdigit() else None
-    )
-    qualification_option = (
-        (f"Qualification #{typed.qualification_id}", typed.qualification_id)
-        if typed.qualification_id.isdigit()
-        else None
-    )
+    course_option = contact_option = qualification_option = None
+    if (course_id := _option_id(typed.course_id)) is not None:
+        course = bot.catalogue.get(int(course_id))
+        course_option = (course.name if course else f"Course #{course_id}", course_id)
+    if (contact_id := _option_id(typed.contact_id)) is not None:
+        contact_option = (f"Contact #{contact_id}", contact_id)
+    if (qualification_id := _option_id(typed.qualification_id)) is not None:
+        qualification_option = (f"Qualification #{qualification_id}", qualification_id)
     initial = {
         name: value for name, value in typed.model_dump().items() if name.endswith("_at") and value
     }
@@ -99,9 +104,11 @@ def register(bot: SlackBot) -> None:
             ack(text=REFUSAL)
             return
         ack()
-        typed = typed_from_command(bot, str(command.get("text") or ""))
+        session, text = wants_session(str(command.get("text") or ""))
+        typed = typed_from_command(bot, text)
         metadata = FormMetadata(channel_id=str(command.get("channel_id") or "")[:40] or None)
-        bot.open_view(str(command.get("trigger_id", "")), form_for(bot, typed, metadata))
+        view = session_form(bot, typed, metadata) if session else form_for(bot, typed, metadata)
+        bot.open_view(str(command.get("trigger_id", "")), view)
 
     def options_listener(search: Callable[[str], list[tuple[str, str]]]) -> Callable[..., None]:
         def answer(ack: Ack, body: dict[str, Any]) -> None:
@@ -130,6 +137,7 @@ def register(bot: SlackBot) -> None:
         return found[:100]
 
     app.options(views.ACTION_IDS["contact_id"])(options_listener(contacts))
+    app.options(views.PEOPLE_BLOCK)(options_listener(contacts))
     app.options(views.ACTION_IDS["course_id"])(options_listener(courses))
     app.options(views.ACTION_IDS["qualification_id"])(options_listener(qualifications))
 
@@ -232,6 +240,8 @@ def register(bot: SlackBot) -> None:
             submission = None
         if submission is not None:
             recorder.retry(submission.id)
+
+    register_bulk(bot)
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.cms.models import DATE_FIELDS
@@ -170,3 +171,88 @@ def direct_message(submission: Submission, *, channel_id: str | None, problem: s
         "text": intro + "\n" + outcome["text"],
         "blocks": [_context(intro), *outcome["blocks"]],
     }
+
+
+# --- a whole session ---------------------------------------------------------------------------
+
+_ICONS = {
+    State.RECORDED: ":white_check_mark:",
+    State.REJECTED: ":x:",
+    State.NOT_FOUND: ":x:",
+    State.FAILED: ":warning:",
+}
+
+
+def _person(submission: Submission, names: Mapping[int, str]) -> str:
+    name = names.get(submission.contact_id)
+    return escape(name) if name else f"contact {submission.contact_id}"
+
+
+def batch_message(
+    *,
+    user_id: str | None,
+    course_name: str | None,
+    course_id: int,
+    submissions: Sequence[Submission],
+) -> Message:
+    """The one message about a batch, updated as it goes: how many are done, and how."""
+    who = f"<@{escape(user_id)}>" if user_id else "Someone"
+    course = f"*{escape(course_name)}*" if course_name else f"course {course_id}"
+    total = len(submissions)
+    done = [s for s in submissions if s.state.final]
+    counts = {
+        label: sum(1 for s in done if s.state is state)
+        for state, label in (
+            (State.RECORDED, "recorded"),
+            (State.REJECTED, "refused by the CMS"),
+            (State.NOT_FOUND, "not found"),
+            (State.FAILED, "not recorded"),
+        )
+    }
+    tally = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+    if len(done) < total:
+        status = f":hourglass_flowing_sand: {len(done)} of {total} done" + (
+            f" ({tally})" if tally else ""
+        )
+    elif counts["recorded"] == total:
+        status = f":white_check_mark: all {total} recorded"
+    else:
+        status = f":warning: finished: {tally}; see the thread"
+    text = f"{who} is recording {course} for {total} people: {status}"
+    return {"text": text, "blocks": [_section(text)]}
+
+
+def batch_summary(submissions: Sequence[Submission], names: Mapping[int, str]) -> Message:
+    """The final reply in a batch's thread: each person's outcome."""
+    lines = []
+    for s in submissions:
+        icon = _ICONS.get(s.state, ":grey_question:")
+        if s.state is State.RECORDED:
+            outcome = f"CMS record {s.record_id}"
+        elif s.state is State.REJECTED:
+            outcome = "; ".join(
+                f"{FIELD_LABELS.get(k, k)}: {' '.join(v)}" for k, v in (s.errors or {}).items()
+            ) or (s.reason or "refused")
+            outcome = escape(outcome)
+        elif s.state is State.NOT_FOUND:
+            outcome = "not found in the CMS"
+        else:
+            outcome = escape(s.reason or s.state.value)
+        lines.append(f"{icon} {_person(s, names)}: {outcome}")
+    recorded = sum(1 for s in submissions if s.state is State.RECORDED)
+    heading = f"Done: {recorded} of {len(submissions)} recorded."
+    blocks: list[dict[str, Any]] = []
+    chunk = heading
+    for line in lines:
+        if len(chunk) + len(line) + 1 > 2900:
+            blocks.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    blocks.append(_section(chunk))
+    if any(s.state is State.FAILED for s in submissions):
+        blocks.append(
+            _context(
+                "Those not recorded can be tried again from the App Home tab or with a new form."
+            )
+        )
+    return {"text": heading + "\n" + "\n".join(lines), "blocks": blocks[:50]}

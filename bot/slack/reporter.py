@@ -1,5 +1,8 @@
 """Tells people in Slack what happened to their submissions, on a thread of its own.
 
+For a batch (a whole training session), one message in the channel updated as the people
+are recorded, and a summary of each person's outcome in its thread.
+
 For each submission from Slack: a parent message in the channel where the command was run,
 then, when the core has an outcome, a reply in that message's thread, and the parent updated
 with the outcome. If the channel cannot be used (`not_in_channel`, an archived channel, Slack
@@ -13,6 +16,8 @@ overtakes its parent message, and Bolt's listener threads never wait on Slack or
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,12 +27,15 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.recording import Recorder
 from bot.slack.messages import (
     Message,
+    batch_message,
+    batch_summary,
     direct_message,
     outcome_message,
     parent_message,
     retry_notice,
 )
-from bot.store import Submission
+from bot.slack.mrkdwn import escape
+from bot.store import Batch, BatchState, Submission
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,14 @@ CourseName = Callable[[int], str | None]
 #: What a Web API call raises when Slack refuses it, fails, or cannot be reached (slack_sdk
 #: lets urllib's connection errors, OSErrors, through as they are).
 SLACK_FAILURES = (SlackApiError, SlackClientError, OSError)
+
+
+#: Seconds between two progress updates of one batch's message (the last always goes).
+BATCH_UPDATE_EVERY = 1.5
+
+
+class _NoChannel(Exception):
+    """The batch has no message in a channel to reply under."""
 
 
 def _problem(exc: Exception) -> str:
@@ -56,6 +72,9 @@ class SlackReporter:
         self._recorder = recorder
         self._course_name = course_name
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="slack-reporter")
+        self._lock = threading.Lock()
+        self._batches_due: set[int] = set()
+        self._batch_updated: dict[int, float] = {}
         recorder.add_listener(self.on_outcome)
 
     def close(self, wait: bool = True) -> None:
@@ -67,8 +86,19 @@ class SlackReporter:
         """Post the parent message, then hand the submission to the core's workers."""
         self._executor.submit(self._guard, self._announce, submission_id)
 
+    def announce_batch(self, batch_id: int) -> None:
+        """Post the batch's message, then hand its submissions to the core's workers."""
+        self._executor.submit(self._guard, self._announce_batch, batch_id)
+
     def on_outcome(self, submission: Submission) -> None:
         if submission.frontend != "slack":
+            return
+        if submission.batch_id is not None:
+            with self._lock:  # one pending update per batch is enough
+                if submission.batch_id in self._batches_due:
+                    return
+                self._batches_due.add(submission.batch_id)
+            self._executor.submit(self._guard, self._report_batch, submission.batch_id)
             return
         self._executor.submit(self._guard, self._report, submission.id)
 
@@ -128,6 +158,118 @@ class SlackReporter:
                 self._update_parent(submission)
                 return
         self._direct(submission, problem or "the channel could not be used")
+
+    # -- batches ---------------------------------------------------------------------------
+
+    def _names(self, batch: Batch) -> dict[int, str]:
+        return {
+            int(m["contact_id"]): str(m.get("label") or "")
+            for m in batch.matches
+            if m.get("contact_id") is not None and m.get("label")
+        }
+
+    def _batch_message(self, batch: Batch, submissions: list[Submission]) -> Message:
+        course_id = submissions[0].course_id if submissions else int(batch.typed["course_id"])
+        return batch_message(
+            user_id=batch.user_id,
+            course_name=self._course_name(course_id),
+            course_id=course_id,
+            submissions=submissions,
+        )
+
+    def _post_batch_parent(
+        self, batch: Batch, submissions: list[Submission]
+    ) -> tuple[Batch, str | None]:
+        if batch.message_ts:
+            return batch, None
+        if not batch.channel_id:
+            return batch, "no channel was given"
+        try:
+            response = self._client.chat_postMessage(
+                channel=batch.channel_id, **self._batch_message(batch, submissions)
+            )
+        except SLACK_FAILURES as exc:
+            log.warning("batch %s: no parent message: %s", batch.id, _problem(exc))
+            return batch, _problem(exc)
+        store = self._recorder.store
+        self._batch_updated[batch.id] = time.monotonic()
+        return store.update_batch(
+            batch.id, message_ts=str(response["ts"]), channel_id=str(response["channel"])
+        ), None
+
+    def _announce_batch(self, batch_id: int) -> None:
+        store = self._recorder.store
+        submissions = store.batch_submissions(batch_id)
+        try:
+            self._post_batch_parent(store.batch(batch_id), submissions)
+        finally:
+            for submission in submissions:
+                if not submission.state.final:
+                    self._recorder.enqueue(submission.id)
+
+    def _report_batch(self, batch_id: int) -> None:
+        with self._lock:
+            self._batches_due.discard(batch_id)
+        store = self._recorder.store
+        batch = store.batch(batch_id)
+        submissions = store.batch_submissions(batch_id)
+        finished = all(s.state.final for s in submissions)
+        if batch.reported:
+            return
+        batch, problem = self._post_batch_parent(batch, submissions)
+        recent = time.monotonic() - self._batch_updated.get(batch_id, 0.0) < BATCH_UPDATE_EVERY
+        if batch.message_ts and batch.channel_id and (finished or not recent):
+            self._batch_updated[batch_id] = time.monotonic()
+            try:
+                self._client.chat_update(
+                    channel=batch.channel_id,
+                    ts=batch.message_ts,
+                    **self._batch_message(batch, submissions),
+                )
+            except SLACK_FAILURES as exc:
+                log.warning("batch %s: progress not updated: %s", batch_id, _problem(exc))
+        if not finished:
+            return
+        summary = batch_summary(submissions, self._names(batch))
+        how = "thread"
+        try:
+            if not (batch.message_ts and batch.channel_id):
+                raise _NoChannel(problem or "the channel could not be used")
+            self._client.chat_postMessage(
+                channel=batch.channel_id, thread_ts=batch.message_ts, **summary
+            )
+        except (_NoChannel, *SLACK_FAILURES) as exc:
+            reason = str(exc) if isinstance(exc, _NoChannel) else _problem(exc)
+            if not self._send_direct(batch.user_id, batch.channel_id, reason, summary):
+                return  # told again after a restart
+            how = "dm"
+        store.update_batch(batch_id, reported=1, state=BatchState.DONE)
+        for submission in submissions:
+            if not submission.reported:
+                self._recorder.mark_reported(submission.id, how)
+        self._batch_updated.pop(batch_id, None)
+
+    def _send_direct(
+        self, user_id: str | None, channel_id: str | None, problem: str, message: Message
+    ) -> bool:
+        if not user_id:
+            return False
+        where = f" in <#{escape(channel_id)}>" if channel_id else ""
+        intro = f"I couldn't post{where} ({escape(problem)}), so here is the result."
+        try:
+            opened = self._client.conversations_open(users=user_id)
+            self._client.chat_postMessage(
+                channel=str(opened["channel"]["id"]),
+                text=intro + "\n" + message["text"],
+                blocks=[
+                    {"type": "context", "elements": [{"type": "mrkdwn", "text": intro}]},
+                    *list(message["blocks"]),
+                ],
+            )
+        except SLACK_FAILURES as exc:
+            log.error("direct message to %s failed: %s", user_id, _problem(exc))
+            return False
+        return True
 
     def _reply(self, submission: Submission, message: Message) -> None:
         self._client.chat_postMessage(

@@ -59,7 +59,7 @@ _counter = itertools.count(1)
 
 #: A value for one input block in `view_submission`: text for a text input, (label, value)
 #: for a select, or None for a field left empty.
-FieldValue = str | tuple[str, str] | None
+FieldValue = str | tuple[str, str] | list[tuple[str, str]] | None
 
 
 # ---------------------------------------------------------------------- signing
@@ -135,6 +135,17 @@ def input_elements(view: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
 
 def state_value(element_type: str, value: FieldValue) -> dict[str, Any]:
     """One entry of ``view.state.values[block_id][action_id]`` exactly as Slack sends it."""
+    if element_type in {"multi_external_select", "multi_static_select"}:
+        chosen = value if isinstance(value, list) else []
+        return {
+            "type": element_type,
+            "selected_options": [
+                {"text": {"type": "plain_text", "text": label, "emoji": True}, "value": v}
+                for label, v in chosen
+            ],
+        }
+    if isinstance(value, list):
+        raise TypeError(f"a {element_type} takes one value, not a list")
     if element_type in {"external_select", "static_select"}:
         if value is None:
             return {"type": element_type, "selected_option": None}

@@ -1,0 +1,245 @@
+"""Slack listeners for recording a whole training session (`/record-course session`).
+
+1. The session form (`record_course_bulk`): people picked from a list and/or a pasted
+   attendance list, plus the course, qualification and dates they share. Checked like the
+   single form; the batch is stored, and the form turns into "matching the names…".
+2. The names are matched against the CMS on a thread of our own (each search paced under
+   the CMS limit), then the form is replaced by the confirm page: who was found, a choice
+   for each name that matched several people, and the names that matched nobody.
+3. On confirmation (`record_course_bulk_confirm`) each person becomes a submission of the
+   core; the reporter keeps one message up to date and sums up in its thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance
+from bot.cms.models import Contact
+from bot.errors import SubmissionInvalid
+from bot.fields import FIELD_LABELS
+from bot.recording import Typed
+from bot.slack import views
+from bot.slack.payloads import FormMetadata, actor, read_form, team_id
+from bot.store import Batch, BatchState
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackBot
+
+log = logging.getLogger(__name__)
+
+#: Words after the command that open the session form instead of the single one.
+SESSION_WORDS = frozenset({"session", "bulk", "attendees", "several", "many", "group"})
+
+NEED_PEOPLE = "Pick people here, or paste an attendance list below."
+
+
+def wants_session(text: str) -> tuple[bool, str]:
+    """Whether the command text asks for the session form, and the rest of the text."""
+    words = text.strip().split(maxsplit=1)
+    if words and words[0].lower() in SESSION_WORDS:
+        return True, words[1] if len(words) > 1 else ""
+    return False, text
+
+
+def session_form(bot: SlackBot, typed: Typed, metadata: FormMetadata) -> dict[str, Any]:
+    course_option = None
+    if typed.course_id.isdigit():
+        course = bot.catalogue.get(int(typed.course_id))
+        course_option = (course.name if course else f"Course #{typed.course_id}", typed.course_id)
+    initial = {k: v for k, v in typed.model_dump().items() if k.endswith("_at") and v}
+    return views.bulk_modal(
+        private_metadata=metadata.dump(), initial=initial, course_option=course_option
+    )
+
+
+def _picked(values: object) -> list[Match]:
+    """The people chosen in the multi-select, as certain matches (label as shown)."""
+    block = values.get(views.PEOPLE_BLOCK) if isinstance(values, Mapping) else None
+    element = block.get(views.PEOPLE_BLOCK) if isinstance(block, Mapping) else None
+    options = element.get("selected_options") if isinstance(element, Mapping) else None
+    picked: list[Match] = []
+    for option in options if isinstance(options, list) else []:
+        value = str(option.get("value", "")) if isinstance(option, Mapping) else ""
+        text = option.get("text") if isinstance(option, Mapping) else None
+        label = str(text.get("text", "")) if isinstance(text, Mapping) else ""
+        if value.isdigit() and 0 < int(value) < 2**31:
+            picked.append(Match(label, "id", int(value), label or f"Contact #{value}"))
+    return picked
+
+
+def _attendance(values: object) -> str:
+    block = values.get(views.ATTENDANCE_BLOCK) if isinstance(values, Mapping) else None
+    element = block.get(views.ATTENDANCE_BLOCK) if isinstance(block, Mapping) else None
+    value = element.get("value") if isinstance(element, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+def _summary(bot: SlackBot, batch: Batch) -> str:
+    typed = batch.typed
+    course = bot.catalogue.get(int(typed["course_id"])) if typed["course_id"].isdigit() else None
+    parts = [course.name if course else f"Course {typed['course_id']}"]
+    for name in ("booked_at", "attended_at", "completed_at", "expires_at"):
+        if typed.get(name):
+            parts.append(f"{FIELD_LABELS[name].lower()} {typed[name]}")
+    return ", ".join(parts)
+
+
+def confirm_page(bot: SlackBot, batch: Batch) -> dict[str, Any]:
+    matches = [Match.from_json(m) for m in batch.matches]
+    certain = [
+        f"{m.label}" + (f"  ← “{m.line}”" if m.line and m.line != m.label else "")
+        for m in matches
+        if m.status in ("id", "exact")
+    ]
+    ambiguous = [
+        (i, m.line, [(label, str(cid)) for label, cid in m.candidates])
+        for i, m in enumerate(matches)
+        if m.status == "several"
+    ]
+    missing = [
+        f"“{m.line}”" + (f" ({m.label})" if m.status == "error" else "")
+        for m in matches
+        if m.status in ("not_found", "error")
+    ]
+    return views.bulk_confirm_modal(
+        private_metadata=json.dumps({"batch_id": batch.id}),
+        summary=f"{_summary(bot, batch)}: check the names, then Record.",
+        certain=certain,
+        ambiguous=ambiguous,
+        missing=missing,
+    )
+
+
+def _choices(values: object) -> dict[int, int | None]:
+    """The person chosen for each ambiguous line (None: left out), by line index."""
+    choices: dict[int, int | None] = {}
+    if not isinstance(values, Mapping):
+        return choices
+    for block_id, block in values.items():
+        suffix = str(block_id).removeprefix(views.CHOICE_PREFIX)
+        if suffix == block_id or not suffix.isdigit() or not isinstance(block, Mapping):
+            continue
+        element = block.get("choice")
+        option = element.get("selected_option") if isinstance(element, Mapping) else None
+        value = str(option.get("value", "")) if isinstance(option, Mapping) else ""
+        choices[int(suffix)] = int(value) if value.isdigit() else None
+    return choices
+
+
+def register_bulk(bot: SlackBot) -> None:
+    """Attach the session form's listeners to `bot.app`."""
+    app = bot.app
+    recorder = bot.recorder
+    store = recorder.store
+
+    def search(text: str) -> Sequence[Contact]:
+        return recorder.cms.search_contacts(text, limit=10)
+
+    def match_in_background(batch_id: int, view_id: str) -> None:
+        batch = store.batch(batch_id)
+        found = match_attendance(batch.attendance, search)
+        matches = [Match.from_json(m) for m in batch.matches] + found
+        batch = store.update_batch(
+            batch_id,
+            state=BatchState.CONFIRMING,
+            matches=[m.to_json() for m in matches],
+        )
+        try:
+            bot.client.views_update(view_id=view_id, view=confirm_page(bot, batch))
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("batch %s: could not show the matches: %s", batch_id, exc)
+
+    def guarded(batch_id: int, view_id: str) -> None:
+        try:
+            match_in_background(batch_id, view_id)
+        except Exception:
+            log.exception("batch %s: matching failed", batch_id)
+
+    @app.view(views.BULK_CALLBACK_ID)
+    def submit_session(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = actor(body)
+        if user is None or not bot.permissions.allows(user.id):
+            ack(response_action="errors", errors={views.PEOPLE_BLOCK: NOT_ALLOWED})
+            return
+        state = view.get("state")
+        values = state.get("values") if isinstance(state, Mapping) else None
+        typed = read_form(values)
+        picked = _picked(values)
+        lines = parse_attendance(_attendance(values))
+        errors: dict[str, str] = {}
+        try:
+            recorder.check_common(typed)
+        except SubmissionInvalid as exc:
+            errors.update(exc.errors)
+        errors.pop("contact_id", None)
+        if not picked and not lines:
+            errors[views.PEOPLE_BLOCK] = NEED_PEOPLE
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        metadata = FormMetadata.load(view.get("private_metadata"))
+        view_id = str(view.get("id") or "")[:60]
+        batch, created = store.create_batch(
+            {
+                "key": f"slack-batch:{team_id(body) or '-'}:{view_id}",
+                "frontend": "slack",
+                "team_id": team_id(body),
+                "channel_id": metadata.channel_id,
+                "user_id": user.id,
+                "user_name": user.display,
+                "view_id": view_id,
+                "typed": typed.model_dump(),
+                "attendance": lines,
+                "matches": [m.to_json() for m in picked],
+            }
+        )
+        if not created:
+            ack()
+            return
+        if not lines:  # nothing to look up: straight to the confirm page
+            batch = store.update_batch(batch.id, state=BatchState.CONFIRMING)
+            ack(response_action="update", view=confirm_page(bot, batch))
+            return
+        ack(
+            response_action="update",
+            view=views.busy_modal(
+                f"Looking up {len(lines)} name{'s' if len(lines) != 1 else ''} in the CMS…",
+                title="Record a session",
+            ),
+        )
+        bot.views.submit(guarded, batch.id, view_id)
+
+    @app.view(views.BULK_CONFIRM_CALLBACK_ID)
+    def confirm_session(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = actor(body)
+        try:
+            batch = store.batch(int(json.loads(view.get("private_metadata") or "{}")["batch_id"]))
+        except (ValueError, KeyError, TypeError, LookupError, Exception):
+            batch = None
+        if user is None or batch is None or not bot.permissions.allows(user.id):
+            ack(response_action="clear")
+            return
+        if batch.state is not BatchState.CONFIRMING:  # confirmed already
+            ack(response_action="clear")
+            return
+        state = view.get("state")
+        values = state.get("values") if isinstance(state, Mapping) else None
+        matches = [Match.from_json(m) for m in batch.matches]
+        contacts = chosen_contacts([], matches, _choices(values))
+        if not contacts:
+            ack(response_action="clear")
+            store.update_batch(batch.id, state=BatchState.ABANDONED)
+            return
+        recorder.submit_batch(batch, contacts)
+        ack(response_action="clear")
+        bot.reporter.announce_batch(batch.id)
+
+
+NOT_ALLOWED = "You are not on the list of people who may record training."

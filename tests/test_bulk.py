@@ -1,0 +1,365 @@
+"""Recording a whole session: matching attendance lists, confirming, sending, summing up."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.bulk import Match, chosen_contacts, match_line, parse_attendance
+from bot.cms.models import Contact
+from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.errors import CMSUnavailable
+from bot.recording import Recorder
+from bot.slack.app import create_app
+from bot.slack.server import HttpServer
+from bot.slack.standin import Call, SlackStandIn
+from bot.store import BatchState, State, Store
+from tests.conftest import sandbox_client
+from tests.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
+from tests.test_slack_e2e import SECRET, settings_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- the attendance list ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("Joan Ellison\nDavid Pritchard", ["Joan Ellison", "David Pritchard"]),
+        (
+            "1. Joan Ellison\n2) David Pritchard\n- 1042\n• Sue Okafor",
+            [
+                "Joan Ellison",
+                "David Pritchard",
+                "1042",
+                "Sue Okafor",
+            ],
+        ),
+        ("  joan   ellison ,\n\n\nJOAN ELLISON\r\n", ["joan   ellison".replace("   ", " ")]),
+        ("1042; 1001;1042", ["1042", "1001"]),
+        ("", []),
+        ("<!channel>\n*bold*", ["<!channel>", "*bold*"]),
+    ],
+)
+def test_parse_attendance(text: str, lines: list[str]) -> None:
+    assert parse_attendance(text) == lines
+
+
+def test_parse_attendance_caps_lines_and_length() -> None:
+    lines = parse_attendance("\n".join(f"Person {n} " + "x" * 500 for n in range(1000)))
+    assert len(lines) == 200
+    assert all(len(line) <= 100 for line in lines)
+
+
+PEOPLE = [
+    Contact(id=1, forenames="Ann", surname="Smith"),
+    Contact(id=2, forenames="Bob", surname="Smith"),
+    Contact(id=3, forenames="Joan Patricia", surname="Ellison"),
+]
+
+
+def fake_search(text: str) -> Sequence[Contact]:
+    words = text.lower().split()
+    return [c for c in PEOPLE if all(w in c.display_name.lower() for w in words)]
+
+
+def test_match_line_outcomes() -> None:
+    assert match_line("#1042", fake_search) == Match("#1042", "id", 1042, "Contact #1042")
+    joan = match_line("joan ellison", fake_search)
+    assert (joan.status, joan.contact_id) == ("exact", 3)
+    smith = match_line("Smith", fake_search)
+    assert smith.status == "several"
+    assert [cid for _, cid in smith.candidates] == [1, 2]
+    ann = match_line("ann smith", fake_search)
+    assert (ann.status, ann.contact_id) == ("exact", 1)
+    assert match_line("Nobody Here", fake_search).status == "not_found"
+
+
+def test_match_line_when_the_cms_fails() -> None:
+    def broken(text: str) -> Sequence[Contact]:
+        raise CMSUnavailable("The CMS could not be reached.")
+
+    failed = match_line("Joan", broken)
+    assert failed.status == "error"
+    assert failed.label == "The CMS could not be reached."
+
+
+def test_chosen_contacts_in_order_each_once() -> None:
+    matches = [
+        Match("1042", "id", 1042),
+        Match("Smith", "several", candidates=(("A", 1), ("B", 2))),
+        Match("Nobody", "not_found"),
+        Match("Joan", "exact", 1042),
+        Match("Jones", "several", candidates=(("C", 5), ("D", 6))),
+    ]
+    assert chosen_contacts([7, 1042], matches, {1: 2, 4: None}) == [7, 1042, 2]
+
+
+def test_match_round_trips_through_json() -> None:
+    match = Match("Smith", "several", candidates=(("A Smith (#1)", 1),))
+    assert Match.from_json(match.to_json()) == match
+
+
+# --- end to end ----------------------------------------------------------------------------
+
+
+def add_people(sandbox: CMSSandbox, count: int) -> list[int]:
+    return [
+        int(sandbox.add_contact(f"Person{n}", f"Attendee{n}", post="Sidesman")["id"])
+        for n in range(count)
+    ]
+
+
+class App:
+    def __init__(self, tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> None:
+        settings = settings_for(tmp_path, slack, sandbox)
+        self.store = Store(settings.database_path)
+        self.cms = sandbox_client(sandbox, rate_window=1.0)
+        self.recorder = Recorder(self.store, self.cms, retry_delays=(0.1,))
+        self.bot = create_app(settings, self.recorder)
+        self.bot.catalogue.refresh()
+        self.recorder.start()
+        self.server = HttpServer(self.bot.app, host="127.0.0.1", port=0).start()
+        self.harness = SlackHarness(self.server.url, SECRET, standin=slack)
+
+    def close(self) -> None:
+        self.harness.close()
+        self.server.close()
+        self.recorder.stop()
+        self.bot.close()
+        self.cms.close()
+        self.store.close()
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def app(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> Iterator[App]:
+    running = App(tmp_path, sandbox, slack)
+    yield running
+    running.close()
+
+
+def open_session_form(harness: SlackHarness, slack: SlackStandIn, text: str = "") -> dict[str, Any]:
+    assert harness.command(f"session {text}").status_code == 200
+    view: dict[str, Any] = slack.wait_for("views.open", ok=True)[-1].response["view"]
+    assert view["callback_id"] == "record_course_bulk"
+    return view
+
+
+def wait_until(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def summary_replies(slack: SlackStandIn) -> list[str]:
+    return [m.text for m in slack.messages(CHANNEL_ID) if m.thread_ts and "Done:" in m.text]
+
+
+def test_twenty_people_recorded_once_each_with_progress_and_a_summary(
+    app: App, sandbox: CMSSandbox, slack: SlackStandIn
+) -> None:
+    sandbox.limiter.window = 1.0
+    sandbox.rate_limit = 8  # 8 calls a second: the bot must pace itself
+    people = add_people(sandbox, 20)
+    view = open_session_form(app.harness, slack, "foundations completed 1/11/2026")
+    answer = app.harness.view_submission(
+        view,
+        {
+            "attendance": "\n".join(str(p) for p in people),
+            "course_id": ("Safeguarding Foundations", "2"),
+            "completed_at": "1/11/2026",
+        },
+    )
+    assert answer.json()["response_action"] == "update"
+    [update] = slack.wait_for("views.update", ok=True)
+    confirm = update.response["view"]
+    assert confirm["callback_id"] == "record_course_bulk_confirm"
+    assert "Found (20)" in str(confirm["blocks"])
+    assert [c for c in sandbox.calls if c[0] == "POST"] == []
+
+    assert app.harness.view_submission(confirm, {}).json() == {"response_action": "clear"}
+    wait_until(lambda: summary_replies(slack), timeout=60)
+    held = [r for r in sandbox.records() if r["contact_id"] in people]
+    assert sorted(r["contact_id"] for r in held) == sorted(people)
+    [parent] = [m for m in slack.messages(CHANNEL_ID) if m.thread_ts is None]
+    assert "all 20 recorded" in slack.message(CHANNEL_ID, parent.ts).text
+    assert slack.message(CHANNEL_ID, parent.ts).edits >= 1
+    [summary] = summary_replies(slack)
+    assert summary.startswith("Done: 20 of 20 recorded.")
+    assert summary.count("CMS record") == 20
+    # One message for the batch and one summary: no message per person.
+    assert len(slack.messages(CHANNEL_ID)) == 2
+    assert all(c.status != 429 for c in slack.calls())
+    assert {s.state for s in app.store.recent(100)} == {State.RECORDED}
+    wait_until(lambda: all(s.reported for s in app.store.recent(100)))
+
+
+def test_ambiguous_and_unknown_names_are_resolved_before_anything_is_sent(
+    app: App, sandbox: CMSSandbox, slack: SlackStandIn
+) -> None:
+    ann = sandbox.add_contact("Ann", "Smithson", post="Reader")["id"]
+    sandbox.add_contact("Andrew", "Smithson", post="Verger")
+    view = open_session_form(app.harness, slack)
+    answer = app.harness.view_submission(
+        view,
+        {
+            "attendance": "Joan Ellison\nSmithson\nNobody Whatever\n<!channel>",
+            "course_id": ("Safeguarding Basic Awareness", "1"),
+            "attended_at": "2/11/2026",
+        },
+    )
+    assert answer.json()["response_action"] == "update"
+    confirm = slack.wait_for("views.update", ok=True)[-1].response["view"]
+    text = str(confirm["blocks"])
+    assert "Joan Ellison" in text
+    assert "Nobody Whatever" in text
+    assert "&lt;!channel&gt;" in text
+    assert "<!channel>" not in text.replace("“<!channel>”", "")  # only inside plain labels
+    choices = [b for b in confirm["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in choices] == ["choose_1"]
+    offered = [o["value"] for o in choices[0]["element"]["options"]]
+    assert str(ann) in offered
+    assert offered[-1] == "skip"
+    assert [c for c in sandbox.calls if c[0] == "POST"] == []
+
+    app.harness.view_submission(confirm, {"choose_1": ("Ann Smithson", str(ann))})
+    wait_until(lambda: summary_replies(slack))
+    held = {r["contact_id"] for r in sandbox.records() if r["course_id"] == 1}
+    assert {1042, ann} <= held
+    assert len([r for r in sandbox.records() if r["contact_id"] in (1042, ann)]) == 2
+
+
+def test_people_picked_from_the_list_go_straight_to_confirmation(
+    app: App, sandbox: CMSSandbox, slack: SlackStandIn
+) -> None:
+    view = open_session_form(app.harness, slack)
+    answer = app.harness.view_submission(
+        view,
+        {
+            "contact_ids": [("Maggie Holloway (#1001)", "1001"), ("Contact #1042", "1042")],
+            "course_id": ("Safeguarding Leadership", "3"),
+        },
+    )
+    body = answer.json()
+    assert body["response_action"] == "update"
+    assert body["view"]["callback_id"] == "record_course_bulk_confirm"
+    assert "Maggie Holloway (#1001)" in str(body["view"]["blocks"])
+    app.harness.view_submission(body["view"], {})
+    wait_until(lambda: summary_replies(slack))
+    [summary] = summary_replies(slack)
+    assert "Maggie Holloway (#1001): CMS record" in summary
+
+
+def test_session_form_needs_people_and_good_dates(app: App, slack: SlackStandIn) -> None:
+    view = open_session_form(app.harness, slack)
+    answer = app.harness.view_submission(
+        view, {"course_id": ("Foundations", "2"), "completed_at": "tbc"}
+    )
+    body = answer.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"contact_ids", "completed_at"}
+
+
+def test_confirming_twice_records_once(app: App, sandbox: CMSSandbox, slack: SlackStandIn) -> None:
+    before = len(sandbox.records())
+    view = open_session_form(app.harness, slack)
+    app.harness.view_submission(
+        view, {"attendance": "1042\n1001", "course_id": ("Leadership", "3")}
+    )
+    confirm = slack.wait_for("views.update", ok=True)[-1].response["view"]
+    app.harness.view_submission(confirm, {})
+    app.harness.view_submission(confirm, {})
+    wait_until(lambda: summary_replies(slack))
+    time.sleep(0.3)
+    assert len(sandbox.records()) == before + 2
+    assert len(summary_replies(slack)) == 1
+
+
+def test_a_crash_half_way_resumes_the_rest(
+    tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn
+) -> None:
+    people = add_people(sandbox, 12)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))},
+        "SLACK_BOT_TOKEN": "xoxb-bulk-crash",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "CMS_BASE_URL": sandbox.base_url,
+        "CMS_API_ID": SANDBOX_API_ID,
+        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
+        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
+        "DATABASE_PATH": str(tmp_path / "log.db"),
+        "ALLOWED_USERS": USER_ID,
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def serve() -> tuple[subprocess.Popen[str], str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None
+        match = re.search(r"(http://\S+)", process.stdout.readline())
+        assert match
+        return process, match.group(1)
+
+    first, url = serve()
+    try:
+        with SlackHarness(url, SECRET, standin=slack) as harness:
+            view = open_session_form(harness, slack)
+            harness.view_submission(
+                view,
+                {"attendance": "\n".join(map(str, people)), "course_id": ("Foundations", "2")},
+            )
+            confirm = slack.wait_for("views.update", ok=True)[-1].response["view"]
+            sandbox.delay = 0.15
+            harness.view_submission(confirm, {})
+            wait_until(
+                lambda: len([r for r in sandbox.records() if r["contact_id"] in people]) >= 4
+            )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+    sandbox.delay = 0
+    done_before = len([r for r in sandbox.records() if r["contact_id"] in people])
+    assert 4 <= done_before < 12
+
+    second, _url = serve()
+    try:
+        wait_until(lambda: summary_replies(slack), timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.communicate(timeout=15)
+    held = [r["contact_id"] for r in sandbox.records() if r["contact_id"] in people]
+    assert sorted(held) == sorted(people)  # every one, each once
+    [summary] = summary_replies(slack)
+    assert summary.startswith("Done: 12 of 12 recorded.")
+    with Store(tmp_path / "log.db") as store:
+        batch = store.batch(1)
+        assert batch.state is BatchState.DONE
+        assert batch.reported
+
+
+def _calls(slack: SlackStandIn, method: str) -> list[Call]:
+    return slack.calls(method)

@@ -372,6 +372,56 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+# --- expiring --------------------------------------------------------------------------------
+
+
+def _days(text: str) -> int:
+    from bot.expiring import MAX_DAYS
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give a number of days") from None
+    if not 0 <= value <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"give a number of days from 0 to {MAX_DAYS}")
+    return value
+
+
+def _add_expiring(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--days", type=_days, default=90, metavar="N", help="how many days ahead (default 90)"
+    )
+    p.add_argument(
+        "--today", type=_iso_day, default=None, help="pretend today is this day (YYYY-MM-DD)"
+    )
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+
+def cmd_expiring(args: argparse.Namespace, settings: Settings) -> int:
+    """The recorded training whose expiry falls in the next N days, soonest first."""
+    from bot.expiring import expiring, window
+    from bot.store import Store
+
+    today = args.today or dt.datetime.now(settings.zone).date()
+    first, last = window(today, args.days)
+    with Store(settings.database_path) as store:
+        found = expiring(store, today=today, days=args.days)
+    if args.json:
+        print_json([e.as_json() for e in found])
+        return EXIT_OK
+    if not found:
+        print(f"Nothing in the log expires from {first} to {last}.")
+        return EXIT_OK
+    print(f"Expiring from {first} to {last}, soonest first:")
+    print(f"{'expires':<10}  {'days':>4}  {'contact':<8} {'course':<36} recorded by")
+    for e in found:
+        print(
+            f"{e.expires_at.isoformat():<10}  {e.days_left:>4}  {e.contact_id:<8} "
+            f"{e.course:<36} {e.recorded_by}"
+        )
+    return EXIT_OK
+
+
 # --- shell -----------------------------------------------------------------------------------
 
 
@@ -432,6 +482,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Comman
     "record": ("record one course through the whole pipeline", _add_record, cmd_record),
     "shell": ("the whole bot in this terminal, no Slack needed", _add_shell, cmd_shell),
     "history": ("show the submission log", _add_history, cmd_history),
+    "expiring": ("show recorded training that expires soon", _add_expiring, cmd_expiring),
     "resume": ("send what a stopped bot left pending", _add_resume, cmd_resume),
 }
 

@@ -561,6 +561,36 @@ class Store:
                     return _from_row(row)
         return None
 
+    def expiring(self, today: dt.date, until: dt.date) -> list[Submission]:
+        """Recorded submissions whose expiry falls from `today` to `until` (both included),
+        soonest first: for each contact and course only the one with the latest expiry,
+        so a renewal recorded since (expiring later, in the window or beyond it) hides the
+        record it renews."""
+        recorded = State.RECORDED.value
+        with self._lock:
+            rows = self._rows(
+                "SELECT s.* FROM submissions AS s "
+                "WHERE s.state = ? AND s.expires_at >= ? AND s.expires_at <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM submissions AS r "
+                "WHERE r.state = ? AND r.contact_id = s.contact_id "
+                "AND r.course_id = s.course_id AND (r.expires_at > s.expires_at "
+                "OR (r.expires_at = s.expires_at AND r.id > s.id))) "
+                "ORDER BY s.expires_at, s.id",
+                [recorded, today.isoformat(), until.isoformat(), recorded],
+            )
+        return [_from_row(r) for r in rows]
+
+    def failed(self, *, user_id: str | None = None, limit: int = 100) -> list[Submission]:
+        """Submissions in state `failed` (they can be retried), newest first."""
+        where, args = ("AND user_id = ?", [user_id]) if user_id else ("", [])
+        with self._lock:
+            rows = self._rows(
+                f"SELECT * FROM submissions WHERE state = ? {where} "  # noqa: S608
+                "ORDER BY id DESC LIMIT ?",
+                [State.FAILED.value, *args, limit],
+            )
+        return [_from_row(r) for r in rows]
+
     def known_qualifications(self) -> list[tuple[int, str]]:
         """Qualification ids and names the CMS has returned so far (there is no CMS list)."""
         with self._lock:

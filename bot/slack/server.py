@@ -2,17 +2,25 @@
 
 `/slack/events` takes Slack's requests (slash commands, interactivity, options); `/healthz`
 answers 200 for load balancers and process managers.
+
+Bolt parses a request's body before it checks anything, and trusts its shape: a body that is
+not UTF-8, a `payload` that is not a JSON object, or a `view` that is a list make it raise
+(an answer of 500, a traceback in the log). Such bodies are answered 400 here, before Bolt.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.context import BoltContext
+from slack_bolt.request import payload_utils
+from slack_bolt.request.internals import build_context, parse_body
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -21,6 +29,48 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+
+#: Keys of a request body that Bolt reads as objects (when present and not null).
+_OBJECT_KEYS = ("view", "user", "team", "container", "channel", "message", "event", "state")
+#: Keys that Bolt reads as lists of objects.
+_LIST_KEYS = ("actions", "authorizations", "response_urls")
+#: How Bolt reads a body to match it to listeners and to build their arguments.
+_BOLT_READERS = (
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_command,
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_step,
+)
+
+
+def readable(raw: bytes, content_type: str | None) -> bool:
+    """Whether Bolt can parse `raw` (as it parses it) into a body of the shape it expects."""
+    try:
+        body: object = parse_body(raw.decode("utf-8"), (content_type or "").split(";")[0] or None)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    if not isinstance(body, dict):
+        return False
+    for key in _OBJECT_KEYS:
+        if body.get(key) is not None and not isinstance(body[key], Mapping):
+            return False
+    for key in _LIST_KEYS:
+        items = body.get(key)
+        if items is not None and not (
+            isinstance(items, list) and all(isinstance(item, Mapping) for item in items)
+        ):
+            return False
+    try:  # what Bolt reads from every request before any listener runs
+        build_context(BoltContext(), body)
+        for read in _BOLT_READERS:
+            read(body)
+    except Exception:  # any failure here is Bolt choking on the shape of the body
+        return False
+    return True
 
 
 def wsgi_app(app: App) -> WSGIApplication:
@@ -31,6 +81,16 @@ def wsgi_app(app: App) -> WSGIApplication:
         if environ.get("PATH_INFO") == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
+        if environ.get("REQUEST_METHOD") == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length > 0 else b""
+            if not readable(raw, environ.get("CONTENT_TYPE")):
+                log.warning(
+                    "refused a request whose body Slack would never send (%d bytes)", length
+                )
+                start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
+                return [b"bad request\n"]
+            environ["wsgi.input"] = io.BytesIO(raw)
         return bolt(environ, start_response)
 
     return application

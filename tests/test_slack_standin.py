@@ -267,6 +267,48 @@ def test_views_push_needs_a_trigger_and_gives_a_new_view(
     assert error_of(lambda: client.views_push(trigger_id="x", view=MODAL)) == ("invalid_trigger_id")
 
 
+HOME: dict[str, Any] = {
+    "type": "home",
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hello"}}],
+}
+
+
+def test_views_publish_keeps_one_home_view_per_user(slack: SlackStandIn, client: WebClient) -> None:
+    first = client.views_publish(user_id="U0ADMIN", view=HOME)
+    assert first["ok"] is True
+    assert first["view"]["type"] == "home"
+    assert first["view"]["blocks"] == HOME["blocks"]
+    again = client.views_publish(user_id="U0ADMIN", view={**HOME, "blocks": []})["view"]
+    assert again["id"] == first["view"]["id"]
+    assert again["hash"] != first["view"]["hash"]
+    other = client.views_publish(user_id="U0OTHER", view=HOME)["view"]
+    assert other["id"] != again["id"]
+    assert slack.home_view("U0ADMIN")["blocks"] == []
+    assert slack.home_view("U0OTHER")["blocks"] == HOME["blocks"]
+    [call, *_] = slack.calls("views.publish")
+    assert call.args["user_id"] == "U0ADMIN"
+    with pytest.raises(KeyError):
+        slack.home_view("U0NOBODY")
+    slack.reset()
+    with pytest.raises(KeyError):
+        slack.home_view("U0ADMIN")
+
+
+def test_views_publish_refuses_a_modal_a_missing_user_and_a_stale_hash(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    assert error_of(lambda: client.views_publish(user_id="U0ADMIN", view=MODAL)) == (
+        "invalid_arguments"
+    )
+    assert error_of(lambda: client.views_publish(user_id="", view=HOME)) == "invalid_arguments"
+    assert error_of(lambda: client.views_publish(user_id="C0CHANNEL", view=HOME)) == "not_found"
+    published = client.views_publish(user_id="U0ADMIN", view=HOME)["view"]
+    client.views_publish(user_id="U0ADMIN", view=HOME, hash=published["hash"])
+    assert error_of(
+        lambda: client.views_publish(user_id="U0ADMIN", view=HOME, hash=published["hash"])
+    ) == ("hash_conflict")
+
+
 # ---------------------------------------------------------------------- messages
 
 

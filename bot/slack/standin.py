@@ -8,6 +8,7 @@ an outage). End-to-end tests use it to see what the app asked Slack for; the loc
 (``python -m bot shell``) uses its observer hook to show messages and views as they happen.
 
 Answered methods: ``auth.test``, ``views.open``, ``views.update``, ``views.push``,
+``views.publish`` (the App Home, one view per user: see `SlackStandIn.home_view`),
 ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``conversations.open``,
 ``usergroups.users.list``, ``users.info``. Anything else gets
 ``{"ok": false, "error": "unknown_method"}``, as Slack answers. It also plays Slack's
@@ -209,6 +210,7 @@ class SlackStandIn:
         self._messages: dict[tuple[str, str], Message] = {}  # (channel, ts) -> message
         self._ephemerals: list[Ephemeral] = []
         self._views: dict[str, dict[str, Any]] = {}
+        self._homes: dict[str, str] = {}  # user id -> the id of their published home view
         self._triggers: dict[str, float] = {}  # trigger id -> deadline (time.monotonic)
         self._spent_triggers: set[str] = set()
         self._response_urls: dict[str, int] = {}  # path -> uses left
@@ -417,6 +419,7 @@ class SlackStandIn:
             self._messages.clear()
             self._ephemerals.clear()
             self._views.clear()
+            self._homes.clear()
             self._triggers.clear()
             self._spent_triggers.clear()
             self._response_urls.clear()
@@ -503,9 +506,14 @@ class SlackStandIn:
             ]
 
     def views(self) -> list[dict[str, Any]]:
-        """Every view opened or pushed so far, as last updated (copies)."""
+        """Every view opened, pushed or published so far, as last updated (copies)."""
         with self._lock:
             return [copy.deepcopy(v) for v in self._views.values()]
+
+    def home_view(self, user_id: str) -> dict[str, Any]:
+        """The App Home view last published for `user_id` (a copy); KeyError if none."""
+        with self._lock:
+            return copy.deepcopy(self._views[self._homes[user_id]])
 
     def view(self, view_id: str) -> dict[str, Any]:
         """The view with `view_id`, as last updated (a copy); KeyError if there is none."""
@@ -689,6 +697,21 @@ class SlackStandIn:
             raise _Unanswered("hash_conflict")
         return {"view": self._store_view(args.get("view"), view_id=str(view_id))}
 
+    def _views_publish(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user_id") or "")
+        view = args.get("view")
+        if not user_id or not isinstance(view, dict) or view.get("type") != "home":
+            raise _Unanswered("invalid_arguments")
+        if user_id[0] not in {"U", "W"} or not _SLACK_ID.match(user_id):
+            raise _Unanswered("not_found")
+        view_id = self._homes.get(user_id)
+        expected = args.get("hash")
+        if expected and view_id is not None and expected != self._views[view_id]["hash"]:
+            raise _Unanswered("hash_conflict")
+        stored = self._store_view(view, view_id=view_id)
+        self._homes[user_id] = stored["id"]
+        return {"view": stored}
+
     def _chat_post_message(self, args: Mapping[str, Any]) -> dict[str, Any]:
         channel = self._channel_of(str(args.get("channel", "")))
         text, blocks = _content(args)
@@ -766,6 +789,7 @@ _METHODS: dict[str, _Handler] = {
     "views.open": SlackStandIn._views_open,
     "views.push": SlackStandIn._views_push,
     "views.update": SlackStandIn._views_update,
+    "views.publish": SlackStandIn._views_publish,
     "chat.postMessage": SlackStandIn._chat_post_message,
     "chat.update": SlackStandIn._chat_update,
     "chat.postEphemeral": SlackStandIn._chat_post_ephemeral,

@@ -14,6 +14,7 @@ Against the built-in CMS sandbox unless CMS credentials are configured.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -45,6 +46,11 @@ __all__ = [
 BOT_TOKEN = "xoxb-local-console"  # noqa: S105 (not a secret: local only)
 
 
+#: The log the console keeps when it runs against the built-in sandbox and DATABASE_PATH is
+#: not set.
+SANDBOX_DATABASE = Path("record-course-sandbox.db")
+
+
 def local_settings(
     settings: Settings, standin: SlackStandIn, sandbox: CMSSandbox | None
 ) -> Settings:
@@ -60,6 +66,9 @@ def local_settings(
     if not settings.allowed_users and not settings.allowed_usergroup:
         update["allowed_users"] = [USER_ID]
     if sandbox is not None:
+        if "database_path" not in settings.model_fields_set:
+            # Demo records stay out of the log that `serve` and `history` use.
+            update["database_path"] = SANDBOX_DATABASE
         update.update(
             cms_base_url=sandbox.base_url,
             cms_api_id=SANDBOX_API_ID,

@@ -77,8 +77,22 @@ def test_the_slash_command(manifest: dict[str, Any]) -> None:
 
 
 def test_no_other_features_yet(manifest: dict[str, Any]) -> None:
-    assert set(manifest["features"]) == {"bot_user", "slash_commands"}
-    assert "event_subscriptions" not in manifest["settings"]
+    assert set(manifest["features"]) == {"app_home", "bot_user", "slash_commands"}
+
+
+def test_the_home_tab_and_a_read_only_messages_tab(manifest: dict[str, Any]) -> None:
+    assert manifest["features"]["app_home"] == {
+        "home_tab_enabled": True,
+        "messages_tab_enabled": True,
+        "messages_tab_read_only_enabled": True,
+    }
+
+
+def test_events_are_only_app_home_opened(manifest: dict[str, Any]) -> None:
+    assert manifest["settings"]["event_subscriptions"] == {
+        "request_url": "https://YOUR-HOST/slack/events",
+        "bot_events": ["app_home_opened"],
+    }
 
 
 def test_bot_scopes_are_exactly_the_minimal_set(manifest: dict[str, Any]) -> None:
@@ -104,6 +118,7 @@ def test_every_url_is_the_events_path(manifest: dict[str, Any]) -> None:
         "features.slash_commands[0].url",
         "settings.interactivity.request_url",
         "settings.interactivity.message_menu_options_url",
+        "settings.event_subscriptions.request_url",
     }
     for where, url in found.items():
         parts = urlsplit(url)

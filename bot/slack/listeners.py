@@ -21,6 +21,7 @@ from bot.recording import MAX_ID, Origin, Typed
 from bot.slack import views
 from bot.slack.bulk import register_bulk, session_form, wants_session
 from bot.slack.commandtext import parse_command_text
+from bot.slack.home import register_home
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.payloads import (
     DuplicateMetadata,
@@ -242,6 +243,7 @@ def register(bot: SlackBot) -> None:
             recorder.retry(submission.id)
 
     register_bulk(bot)
+    register_home(bot)
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> None:

@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     port: int = Field(3000, description="HTTP port for `serve` in HTTP mode.", gt=0, lt=65536)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO",
-        description="Logging level (`serve` and `sandbox`; other commands log warnings only unless it is set).",
+        description="Logging level (`serve` and `sandbox`; other commands log warnings only "
+        "unless it is set).",
     )
 
     @field_validator("allowed_users", mode="before")

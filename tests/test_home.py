@@ -519,3 +519,35 @@ def test_an_unsigned_event_is_refused(running: Running) -> None:
     running.open_home(OUTSIDER)
     running.publishes(OUTSIDER)
     assert [c.args["user_id"] for c in running.slack.calls("views.publish")] == [OUTSIDER]
+
+
+# --- renewal rules, end to end: the form's blank expiry filled, the thread says so -------------
+
+
+def test_a_blank_expiry_is_filled_by_course_name_and_the_thread_says_so(
+    running: Running, sandbox: CMSSandbox
+) -> None:
+    from bot.renewals import parse_renewals
+
+    running.bot.recorder.renewals = parse_renewals(
+        '[courses]\n"safeguarding foundations" = "3 years"\n'
+    )
+    assert running.harness.command("").status_code == 200
+    [opened] = running.slack.wait_for("views.open")
+    answer = running.harness.view_submission(
+        opened.response["view"],
+        {
+            "contact_id": ("Contact #1042", "1042"),
+            "course_id": ("Safeguarding Foundations", "2"),
+            "completed_at": "12/03/2025",
+        },
+    )
+    assert answer.status_code == 200
+    replies = running.slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and bool(c.args.get("thread_ts"))
+    )
+    text = replies[-1].args["text"]
+    assert "Completed: 12 March 2025\n" in text
+    assert "Expires: 12 March 2028 (filled in from the course's renewal period, 3 years)" in text
+    [held] = sandbox.records(1042)
+    assert held["expires_at"] == "2028-03-12"

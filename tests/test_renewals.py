@@ -388,3 +388,45 @@ def test_migration_003_adds_the_column_to_an_older_log_and_runs_twice_safely(
 @pytest.fixture(autouse=True)
 def _quiet(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING)
+
+
+def test_the_record_command_fills_the_expiry_by_course_name(
+    tmp_path: Path,
+    sandbox: CMSSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot import cli
+
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    (tmp_path / "renewals.toml").write_text(RULES, encoding="utf-8")  # the default path
+    for name, value in {
+        "DATABASE_PATH": str(tmp_path / "log.db"),
+        "CMS_BASE_URL": sandbox.base_url,
+        "CMS_API_ID": SANDBOX_API_ID,
+        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
+        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RENEWALS_PATH", raising=False)
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        code = cli.main(["record", "1042", "--course", "2", "--completed", "12/03/2025"])
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+    assert code == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert (
+        "Dates: completed 2025-03-12, expires 2028-03-12 "
+        "(filled in from the course's renewal period, 3 years)"
+    ) in out
+    [held] = sandbox.records(1042)
+    assert held["expires_at"] == "2028-03-12"

@@ -388,25 +388,30 @@ class CMSClient:
         in_form = write and self.write_transport == "form"
         retries = 0
         while True:
-            if self.pacing and retries == 0:
-                pause = min(self._pacer.delay(), max(stop_at - self._clock(), 0.0))
+            booked = self.pacing and retries == 0
+            if booked:
+                pause = min(self._pacer.reserve(), max(stop_at - self._clock(), 0.0))
                 if pause > 0:
                     log.info("CMS %s %s: pacing, waiting %.1f s", method, path, pause)
                     self._sleep(pause)
             sent_at = self._clock()
             self._pacer.sent(sent_at)
             try:
-                if in_form:
-                    response = self._http.request(method, path, data=query)
-                else:
-                    response = self._http.request(method, path, params=query)
-            except httpx.HTTPError as exc:
-                self._transport_failed(method, path, exc, write=write, sent_at=sent_at)
-            received_at = self._clock()
+                try:
+                    if in_form:
+                        response = self._http.request(method, path, data=query)
+                    else:
+                        response = self._http.request(method, path, params=query)
+                except httpx.HTTPError as exc:
+                    self._transport_failed(method, path, exc, write=write, sent_at=sent_at)
+                received_at = self._clock()
+                self._pacer.observe(response.headers, sent_at=sent_at, received_at=received_at)
+            finally:
+                if booked:
+                    self._pacer.release()
             status = response.status_code
             elapsed_ms = (received_at - sent_at) * 1000
             log.info("CMS %s %s -> %d in %.0f ms", method, path, status, elapsed_ms)
-            self._pacer.observe(response.headers, sent_at=sent_at, received_at=received_at)
             if status != 429:
                 return response
             self._pacer.exhausted()

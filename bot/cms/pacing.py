@@ -95,21 +95,42 @@ class Pacer:
         self.remaining: int | None = None
         self._window_end: float | None = None
         self._last_sent: float | None = None
+        #: Calls booked by `reserve` whose answers (and so counts) have not come back yet.
+        self._booked = 0
 
     def delay(self) -> float:
         """Seconds to wait before the next call (0 when it may go now)."""
         with self._lock:
+            return self._delay(self._clock())
+
+    def _delay(self, now: float) -> float:
+        limit, remaining, end = self.limit, self.remaining, self._window_end
+        if limit is None or remaining is None or end is None or now >= end:
+            return 0.0
+        remaining -= self._booked
+        if remaining <= 0:
+            return end - now
+        if remaining > limit * self.free_fraction:
+            return 0.0
+        last = now if self._last_sent is None else self._last_sent
+        next_at = last + (end - last) / (remaining + 1)
+        return max(next_at - now, 0.0)
+
+    def reserve(self) -> float:
+        """Like `delay`, and book the call at that moment, atomically: the budget left drops
+        by one and the next caller spaces itself from this call, so two threads asking at
+        once do not both take the last call of a window (and meet a 429)."""
+        with self._lock:
             now = self._clock()
-            limit, remaining, end = self.limit, self.remaining, self._window_end
-            if limit is None or remaining is None or end is None or now >= end:
-                return 0.0
-            if remaining <= 0:
-                return end - now
-            if remaining > limit * self.free_fraction:
-                return 0.0
-            last = now if self._last_sent is None else self._last_sent
-            next_at = last + (end - last) / (remaining + 1)
-            return max(next_at - now, 0.0)
+            wait = self._delay(now)
+            self._booked += 1
+            self._last_sent = now + wait
+            return wait
+
+    def release(self) -> None:
+        """A call booked with `reserve` is over (answered, its count observed, or failed)."""
+        with self._lock:
+            self._booked = max(self._booked - 1, 0)
 
     def sent(self, at: float) -> None:
         """Note that a call was sent at clock time `at`."""

@@ -11,6 +11,7 @@ answer to Slack: nothing is left running on Bolt's threads after the ack.
 from __future__ import annotations
 
 import logging
+from datetime import tzinfo
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +161,7 @@ def register(bot: SlackBot) -> None:
             ack(
                 response_action="push",
                 view=views.duplicate_modal(
-                    private_metadata=metadata.dump(), earlier=_describe(duplicate)
+                    private_metadata=metadata.dump(), earlier=_describe(duplicate, recorder.zone)
                 ),
             )
             return
@@ -250,8 +251,8 @@ def register(bot: SlackBot) -> None:
         log.error("unhandled error in a Slack listener: %r", error, exc_info=error)
 
 
-def _describe(submission: Submission) -> str:
-    when = submission.created_at.strftime("%H:%M")
+def _describe(submission: Submission, zone: tzinfo) -> str:
+    when = submission.created_at.astimezone(zone).strftime("%H:%M")
     if submission.record_id is not None:
         return f"It was recorded at {when} (CMS record {submission.record_id})."
     return f"It was submitted at {when} and is being sent."

@@ -11,8 +11,8 @@ answer to Slack: nothing is left running on Bolt's threads after the ack.
 from __future__ import annotations
 
 import logging
-from datetime import tzinfo
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack

@@ -551,3 +551,17 @@ def test_a_blank_expiry_is_filled_by_course_name_and_the_thread_says_so(
     assert "Expires: 12 March 2028 (filled in from the course's renewal period, 3 years)" in text
     [held] = sandbox.records(1042)
     assert held["expires_at"] == "2028-03-12"
+
+
+def test_the_events_url_answers_slacks_url_verification(running: Running) -> None:
+    # Slack checks the manifest's event_subscriptions.request_url with this when it is saved.
+    body = json.dumps(
+        {
+            "token": VERIFICATION_TOKEN,
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    response = running.harness.post(body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}

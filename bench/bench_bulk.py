@@ -26,7 +26,7 @@ from bot.recording import Recorder  # noqa: E402
 from bot.slack.app import create_app  # noqa: E402
 from bot.slack.server import HttpServer  # noqa: E402
 from bot.slack.standin import SlackStandIn  # noqa: E402
-from bot.store import State, Store  # noqa: E402
+from bot.store import Store  # noqa: E402
 from tests.conftest import sandbox_client  # noqa: E402
 from tests.slack_harness import CHANNEL_ID, SlackHarness  # noqa: E402
 from tests.test_slack_e2e import SECRET, settings_for  # noqa: E402

@@ -123,7 +123,8 @@ _DATES: Mapping[str, tuple[str, str]] = {
     ),
     "expires_at": (
         "e.g. 3 years (after completion), 31/03/2028, in 3 years",
-        "A length such as 3 years counts from the completion date; in 3 years counts from today.",
+        "A length such as 3 years counts from the completion date; in 3 years counts from today. "
+        "Left blank, it is filled in from the course's renewal period, if it has one.",
     ),
 }
 

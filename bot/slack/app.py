@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.catalogue import ContactSearch, CourseCatalogue
@@ -23,7 +23,7 @@ from bot.errors import ConfigError
 from bot.recording import Recorder
 from bot.settings import Settings
 from bot.slack.permissions import Permissions
-from bot.slack.reporter import SlackReporter
+from bot.slack.reporter import SLACK_FAILURES, SlackReporter
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class SlackBot:
     def _open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         try:
             self.client.views_open(trigger_id=trigger_id, view=view)
-        except (SlackApiError, SlackClientError) as exc:
+        except SLACK_FAILURES as exc:  # Slack refused, failed, or could not be reached
             log.warning("could not open the form: %s", exc)
         except Exception:
             log.exception("could not open the form")

@@ -229,3 +229,18 @@ def test_slack_down_leaves_the_outcome_unreported_until_a_restart_tells_it(
         assert_recorded_once(app, submission.id)
         assert events(app.store, submission.id)[-1] == "reported (thread)"
     assert [c[0] for c in posts(sandbox)] == ["POST"]
+
+
+def test_slack_down_when_the_form_is_asked_for_is_a_warning_not_a_crash(
+    app: LiveApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.slack.go_down("refuse")
+    assert app.harness.command("1042 foundations").status_code == 200
+    wait_until(
+        lambda: any("could not open the form" in r.getMessage() for r in caplog.records),
+        what="the failed views.open to be logged",
+    )
+    app.slack.come_up()
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert posts(app.sandbox) == []
+    assert app.store.count() == 0

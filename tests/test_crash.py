@@ -118,6 +118,7 @@ def crash_and_restart(
     before: Callable[[], None],
     kill_when: Callable[[], object],
     expect: dict[str, Any],
+    after_kill: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     """Submit once, kill the app when `kill_when()` holds, check the row against `expect`,
     start the app again and wait until the outcome has been told; return the final row."""
@@ -137,6 +138,7 @@ def crash_and_restart(
     assert killed is not None
     assert {name: killed[name] for name in expect} == expect
     slack.clear_faults()
+    after_kill()
     with serving(env, tmp_path, run=2):
         final = wait_until(
             lambda: (r := row(env)) is not None and r["reported"] == 1 and r,
@@ -151,7 +153,7 @@ def assert_once(final: dict[str, Any], sandbox: CMSSandbox, slack: SlackStandIn)
     [record] = sandbox.records(1042)
     assert final["state"] == "recorded"
     assert final["record_id"] == record["id"]
-    [reply] = thread_replies(slack)
+    [reply] = [m for m in thread_replies(slack) if "I'll keep trying" not in m.text]
     assert reply.text.startswith(":white_check_mark: Recorded *Safeguarding Foundations*")
     assert f"CMS record: {record['id']}" in reply.text
     [parent] = parents(slack)
@@ -258,3 +260,21 @@ def test_killed_while_the_cms_has_not_yet_carried_out_the_post(
     reconciled = [c for c in sandbox.calls if c[:2] == ("GET", "/v2/contacts/1042/courses")]
     assert len(reconciled) == 1
     assert [c[2] for c in sandbox.calls if c[0] == "POST"] == [200]
+
+
+def test_killed_while_waiting_to_try_the_cms_again(
+    env: dict[str, str], tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The CMS fails (500, nothing made); the bot has said it will keep trying, and waits.
+    final = crash_and_restart(
+        env,
+        tmp_path,
+        slack,
+        before=lambda: sandbox.fail_next(500, times=1000, method="POST"),
+        kill_when=lambda: any("I'll keep trying" in m.text for m in thread_replies(slack)),
+        expect={"state": "pending", "record_id": None, "reported": 0, "cms_status": 500},
+        after_kill=sandbox.clear_faults,
+    )
+    assert_once(final, sandbox, slack)
+    assert [c[2] for c in sandbox.calls if c[0] == "POST"] == [500, 500, 200]
+    assert len([m for m in thread_replies(slack) if "I'll keep trying" in m.text]) == 1

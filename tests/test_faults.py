@@ -191,6 +191,21 @@ def test_slack_429s_are_waited_out(app: LiveApp) -> None:
     assert events(app.store, submission.id)[-1] == "reported (thread)"
 
 
+def test_a_slack_429_storm_longer_than_the_retries_ends_in_a_direct_message(app: LiveApp) -> None:
+    # Four tries each (the client retries three times): the parent fails twice, the DM gets
+    # through.
+    app.slack.rate_limit("chat.postMessage", times=8, retry_after=0)
+    submission = app.settled(app.submit(JOAN).id, timeout=30)
+    [record] = app.sandbox.records(1042)
+    assert submission.record_id == record["id"]
+    assert app.slack.messages("C0TRAINING") == []
+    [dm] = app.slack.messages(app.slack.dm_channel(USER_ID))
+    assert "ratelimited" in dm.text
+    assert f"CMS record: {record['id']}" in dm.text
+    assert events(app.store, submission.id).count("parent_failed") == 2
+    assert events(app.store, submission.id)[-1] == "reported (dm)"
+
+
 def test_not_in_channel_tells_the_person_directly(app: LiveApp) -> None:
     app.slack.leave_channels("C0TRAINING")
     submission = app.settled(app.submit(JOAN).id)

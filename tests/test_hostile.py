@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from bot import cli
 from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.fields import FIELDS
+from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.standin import Call, SlackStandIn
 from tests.live_app import LiveApp, live_app
 from tests.slack_harness import CHANNEL_ID, USER_ID, command_body, view_submission_payload
@@ -319,6 +320,26 @@ def test_malformed_but_signed_requests(
     response = app.harness.post(body, content_type=content_type)
     assert response.status_code < 500, response.text
     assert cms_posts(app.sandbox) <= posts + 1  # only a well-formed submission reaches the CMS
+    assert unescaped_markup(app.slack.calls()) == []
+    assert trouble(caplog) == []
+
+
+@EXAMPLES
+@given(
+    action_id=st.sampled_from([REOPEN_ACTION, RETRY_ACTION, "contact_id", "nonsense"]),
+    value=st.one_of(
+        hostile_text,
+        st.integers(-(2**70), 2**70).map(str),
+        st.sampled_from(["1", "2", "0", "-1", "١", "²"]),
+    ),
+)
+def test_any_value_on_a_button(
+    app: LiveApp, caplog: pytest.LogCaptureFixture, action_id: str, value: str
+) -> None:
+    posts = cms_posts(app.sandbox)
+    response = app.harness.block_actions(action_id, value=value)
+    assert response.status_code in (200, 404)  # 404: no listener for that action
+    assert cms_posts(app.sandbox) == posts  # nothing here has failed, so nothing is retried
     assert unescaped_markup(app.slack.calls()) == []
     assert trouble(caplog) == []
 

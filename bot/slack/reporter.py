@@ -7,7 +7,8 @@ For each submission from Slack: a parent message in the channel where the comman
 then, when the core has an outcome, a reply in that message's thread, and the parent updated
 with the outcome. If the channel cannot be used (`not_in_channel`, an archived channel, Slack
 down), the outcome goes to the person by direct message. Whatever Slack does, the outcome is
-already in the log; an outcome not yet told is told again after a restart.
+already in the log; an outcome that could not be told at all is told again later (after
+`RETELL_FIRST` seconds, then waits doubling to `RETELL_CAP`), and after a restart.
 
 All Slack calls happen on this reporter's single worker thread, in order, so a reply never
 overtakes its parent message, and Bolt's listener threads never wait on Slack or the CMS.
@@ -45,6 +46,10 @@ CourseName = Callable[[int], str | None]
 #: lets urllib's connection errors, OSErrors, through as they are).
 SLACK_FAILURES = (SlackApiError, SlackClientError, OSError)
 
+#: Seconds before an outcome Slack would not take at all is told again; each wait doubles.
+RETELL_FIRST = 30.0
+RETELL_CAP = 600.0
+
 
 #: Seconds between two progress updates of one batch's message (the last always goes).
 BATCH_UPDATE_EVERY = 1.5
@@ -75,9 +80,18 @@ class SlackReporter:
         self._lock = threading.Lock()
         self._batches_due: set[int] = set()
         self._batch_updated: dict[int, float] = {}
+        self.retell_first = RETELL_FIRST
+        self._retells: dict[int, threading.Timer] = {}
+        self._retell_waits: dict[int, float] = {}
+        self._closed = False
         recorder.add_listener(self.on_outcome)
 
     def close(self, wait: bool = True) -> None:
+        with self._lock:
+            self._closed = True
+            timers, self._retells = list(self._retells.values()), {}
+        for timer in timers:
+            timer.cancel()
         self._executor.shutdown(wait=wait)
 
     # -- entry points (any thread) -------------------------------------------------------
@@ -301,5 +315,24 @@ class SlackReporter:
             # Left unreported: it is told again when the app restarts.
             log.error("submission %s: direct message failed: %s", submission.id, _problem(exc))
             self._recorder.store.note(submission.id, "report_failed", {"error": _problem(exc)})
+            self._retell_later(submission.id)
             return
         self._recorder.mark_reported(submission.id, "dm")
+
+    def _retell_later(self, submission_id: int) -> None:
+        """Try telling the outcome again after a wait (Slack may be back by then)."""
+        with self._lock:
+            if self._closed or submission_id in self._retells:
+                return
+            wait = self._retell_waits.get(submission_id, self.retell_first)
+            self._retell_waits[submission_id] = min(wait * 2, RETELL_CAP)
+            timer = threading.Timer(wait, self._retell, [submission_id])
+            timer.daemon = True
+            self._retells[submission_id] = timer
+        timer.start()
+
+    def _retell(self, submission_id: int) -> None:
+        with self._lock:  # submitting under the lock: close() cannot shut the executor meanwhile
+            if self._retells.pop(submission_id, None) is None or self._closed:
+                return
+            self._executor.submit(self._guard, self._report, submission_id)

@@ -221,6 +221,22 @@ def test_not_in_channel_tells_the_person_directly(app: LiveApp) -> None:
 
 
 @pytest.mark.parametrize("how", ["refuse", "error"])
+def test_slack_down_then_back_the_outcome_is_told_without_a_restart(app: LiveApp, how: str) -> None:
+    app.bot.reporter.retell_first = 0.3
+    view = app.open_form()
+    app.slack.go_down(how)  # type: ignore[arg-type]
+    submission = app.submit(JOAN, view=view)
+    wait_until(
+        lambda: events(app.store, submission.id).count("report_failed") >= 2,
+        what="the outcome to have been tried twice",
+    )
+    assert not app.store.get(submission.id).reported
+    app.slack.come_up()
+    assert_recorded_once(app, submission.id)
+    assert events(app.store, submission.id)[-1] == "reported (thread)"
+
+
+@pytest.mark.parametrize("how", ["refuse", "error"])
 def test_slack_down_leaves_the_outcome_unreported_until_a_restart_tells_it(
     tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox, how: str
 ) -> None:

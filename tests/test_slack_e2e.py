@@ -408,3 +408,60 @@ def test_retry_button_sends_a_failed_submission_again(running: Running) -> None:
     texts = [m.text for m in running.slack.messages(CHANNEL_ID, thread_ts=submission.message_ts)]
     assert any("I'll keep trying" in t for t in texts)
     assert any("not recorded" in t for t in texts)
+
+
+# --- the manifest against what the running app answers --------------------------------------
+
+
+def manifest() -> dict[str, Any]:
+    import yaml
+
+    path = Path(__file__).resolve().parent.parent / "manifest.yml"
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_every_manifest_command_is_answered_and_no_other(running: Running) -> None:
+    for entry in manifest()["features"]["slash_commands"]:
+        assert running.harness.command("", command=entry["command"]).status_code == 200
+    assert running.harness.command("", command="/not-in-the-manifest").status_code == 404
+
+
+def test_every_pick_list_in_the_forms_loads_options(running: Running) -> None:
+    """The manifest's options URL serves every external select of every form."""
+    from bot.slack.views import bulk_modal, record_modal
+
+    assert manifest()["settings"]["interactivity"]["message_menu_options_url"].endswith(
+        "/slack/events"
+    )
+    selects = [
+        block["element"]["action_id"]
+        for view in (record_modal(private_metadata="{}"), bulk_modal(private_metadata="{}"))
+        for block in view["blocks"]
+        if block["type"] == "input" and "external_select" in block["element"]["type"]
+    ]
+    assert set(selects) == {"contact_id", "course_id", "qualification_id", "contact_ids"}
+    typed = {"contact_id": "1042", "contact_ids": "Holloway", "course_id": "2"}
+    for action_id in selects:
+        response = running.harness.block_suggestion(action_id, typed.get(action_id, "22"))
+        assert response.status_code == 200, action_id
+        assert response.json()["options"], action_id
+
+
+def test_every_subscribed_event_is_answered(running: Running) -> None:
+    import json
+
+    for event in manifest()["settings"]["event_subscriptions"]["bot_events"]:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0STANDIN",
+                "api_app_id": "A0STANDIN",
+                "type": "event_callback",
+                "event_id": "Ev0001",
+                "event_time": 1_700_000_000,
+                "event": {"type": event, "user": USER_ID, "tab": "home", "channel": "D0ADMIN"},
+            }
+        )
+        response = running.harness.post(body, content_type="application/json")
+        assert response.status_code == 200, event

@@ -27,7 +27,7 @@ from bot.fields import FIELD_LABELS
 from bot.recording import Typed
 from bot.slack import views
 from bot.slack.payloads import FormMetadata, actor, read_form, team_id
-from bot.store import Batch, BatchState
+from bot.store import Batch, BatchState, StoreError
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackBot
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 SESSION_WORDS = frozenset({"session", "bulk", "attendees", "several", "many", "group"})
 
 NEED_PEOPLE = "Pick people here, or paste an attendance list below."
+NOT_ALLOWED = "You are not on the list of people who may record training."
 
 
 def wants_session(text: str) -> tuple[bool, str]:
@@ -221,7 +222,7 @@ def register_bulk(bot: SlackBot) -> None:
         user = actor(body)
         try:
             batch = store.batch(int(json.loads(view.get("private_metadata") or "{}")["batch_id"]))
-        except (ValueError, KeyError, TypeError, LookupError, Exception):
+        except (ValueError, KeyError, TypeError, StoreError):  # not a form of ours
             batch = None
         if user is None or batch is None or not bot.permissions.allows(user.id):
             ack(response_action="clear")
@@ -240,6 +241,3 @@ def register_bulk(bot: SlackBot) -> None:
         recorder.submit_batch(batch, contacts)
         ack(response_action="clear")
         bot.reporter.announce_batch(batch.id)
-
-
-NOT_ALLOWED = "You are not on the list of people who may record training."

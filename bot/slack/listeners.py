@@ -20,7 +20,7 @@ from slack_bolt import Ack
 from bot.errors import SubmissionInvalid
 from bot.recording import MAX_ID, Origin, Typed
 from bot.slack import views
-from bot.slack.bulk import register_bulk, session_form, wants_session
+from bot.slack.bulk import NOT_ALLOWED, register_bulk, session_form, wants_session
 from bot.slack.commandtext import parse_command_text
 from bot.slack.home import register_home
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
@@ -45,7 +45,7 @@ REFUSAL = (
     "Sorry, you are not on the list of people who may record training with this bot. "
     "Ask your diocesan safeguarding administrator to add you."
 )
-NOT_ALLOWED_FIELD = "You are not on the list of people who may record training."
+NOT_ALLOWED_FIELD = NOT_ALLOWED
 
 
 def _option_id(text: str) -> str | None:

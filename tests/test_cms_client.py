@@ -480,10 +480,24 @@ def test_lost_answer_found_on_reconciliation_is_not_sent_again(
 def test_lost_answer_confirmed_absent_is_sent_once_more(
     router: respx.MockRouter, cms: CMSClient
 ) -> None:
-    post = lost_then(router, _leaky(httpx.ReadTimeout), json_answer(200, record_json(id=5008)))
+    post = lost_then(
+        router, _leaky(httpx.RemoteProtocolError), json_answer(200, record_json(id=5008))
+    )
     router.get(COURSES).mock(return_value=json_answer(200, []))
     assert cms.create_course_record(1042, RECORD).id == 5008
     assert post.call_count == 2
+
+
+@pytest.mark.parametrize("timeout", [httpx.ReadTimeout, httpx.WriteTimeout])
+def test_timed_out_write_confirmed_absent_is_not_sent_again_at_once(
+    router: respx.MockRouter, cms: CMSClient, timeout: type[httpx.TimeoutException]
+) -> None:
+    # A slow CMS may still make the record after we asked: the caller tries later, asking first.
+    post = lost_then(router, _leaky(timeout), json_answer(200, record_json(id=5008)))
+    router.get(COURSES).mock(return_value=json_answer(200, []))
+    with pytest.raises(CMSAnswerLost, match="may still be making it"):
+        cms.create_course_record(1042, RECORD)
+    assert post.call_count == 1
 
 
 def test_lost_answer_twice_and_absent_twice_is_unavailable(

@@ -82,11 +82,20 @@ def _utc_now() -> dt.datetime:
 class _AnswerLost(Exception):
     """Internal: a write was (perhaps) received, but no usable answer came back."""
 
-    def __init__(self, reason: str, *, status_code: int | None = None, body: object = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        status_code: int | None = None,
+        body: object = None,
+        timed_out: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.status_code = status_code
         self.body = body
+        #: No answer in time: the CMS may still be carrying the write out.
+        self.timed_out = timed_out
 
 
 def _no_contact(contact_id: int) -> str:
@@ -242,7 +251,8 @@ class CMSClient:
         """`POST /v2/contacts/{id}/courses`: record one course for one contact.
 
         When the answer is lost the CMS is asked whether the record exists before anything is
-        sent again; `CMSAnswerLost` means that could not be established.
+        sent again; `CMSAnswerLost` means that could not be established, or that the write
+        timed out and the CMS may still be making it (so it is not sent again now).
         """
         path = f"/v2/contacts/{contact_id}/courses"
         not_found = _no_contact(contact_id)
@@ -280,6 +290,16 @@ class CMSClient:
             if found is not None:
                 log.info("CMS POST %s: the lost write had been recorded as %d", path, found.id)
                 return found
+            if lost.timed_out:
+                # A slow CMS may make the record after we asked: sending again now could make
+                # it twice. The caller tries later, asking the CMS first.
+                log.info("CMS POST %s: the timed-out write is not recorded (yet)", path)
+                raise CMSAnswerLost(
+                    "The CMS did not answer in time and does not hold the record yet; it may "
+                    "still be making it, so the CMS is asked again before anything is resent.",
+                    status_code=lost.status_code,
+                    body=lost.body,
+                )
             log.info("CMS POST %s: the lost write was not recorded", path)
         assert lost is not None
         raise CMSUnavailable(
@@ -438,8 +458,8 @@ class CMSClient:
         log.warning("CMS %s %s -> %s after %.0f ms", method, path, kind, elapsed_ms)
         not_sent = isinstance(exc, _NOT_SENT)
         if write and not not_sent:
-            reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection lost"
-            raise _AnswerLost(reason)
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise _AnswerLost("timed out" if timed_out else "connection lost", timed_out=timed_out)
         if isinstance(exc, httpx.TimeoutException):
             message = "The CMS did not answer in time. Try again in a minute."
         elif not_sent:

@@ -117,6 +117,22 @@ def test_a_cms_timeout_is_reconciled_not_repeated(
         assert ("GET", "/v2/contacts/1042/courses", 200) in sandbox.calls
 
 
+def test_a_cms_slower_than_the_timeout_and_the_check_gets_the_record_once(
+    tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
+) -> None:
+    # The client gives up after 0.3 s and asks 0.2 s later; the CMS makes the record only
+    # after 1.2 s. Sending again at once would make it twice: the next try (which asks the
+    # CMS first) waits for the recorder's schedule.
+    client = cms_client(sandbox, timeout=0.3, settle=0.2)
+    with live_app(tmp_path / "log.db", slack, sandbox, cms=client, retry_delays=(1.5,)) as app:
+        sandbox.stall_next(1.2, method="POST", commit=False)
+        submission = app.settled(app.submit(JOAN).id)
+        sandbox.stop()  # the stalled POST is carried out now, if it has not been yet
+        assert_recorded_once(app, submission.id)
+        assert len(posts(sandbox)) == 1
+        assert events(app.store, submission.id).count("reconciled") == 1
+
+
 def test_a_dropped_connection_before_the_write_is_sent_again_once(app: LiveApp) -> None:
     app.sandbox.drop_next(method="POST")
     submission = app.submit(JOAN)

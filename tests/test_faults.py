@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,11 +122,11 @@ def test_a_cms_slower_than_the_timeout_and_the_check_gets_the_record_once(
     tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox
 ) -> None:
     # The client gives up after 0.3 s and asks 0.2 s later; the CMS makes the record only
-    # after 1.2 s. Sending again at once would make it twice: the next try (which asks the
+    # after 1.5 s. Sending again at once would make it twice: the next try (which asks the
     # CMS first) waits for the recorder's schedule.
     client = cms_client(sandbox, timeout=0.3, settle=0.2)
-    with live_app(tmp_path / "log.db", slack, sandbox, cms=client, retry_delays=(1.5,)) as app:
-        sandbox.stall_next(1.2, method="POST", commit=False)
+    with live_app(tmp_path / "log.db", slack, sandbox, cms=client, retry_delays=(2.0,)) as app:
+        sandbox.stall_next(1.5, method="POST", commit=False)
         submission = app.settled(app.submit(JOAN).id)
         sandbox.stop()  # the stalled POST is carried out now, if it has not been yet
         assert_recorded_once(app, submission.id)
@@ -147,11 +148,14 @@ def test_a_lost_answer_is_reconciled_and_never_posted_again(app: LiveApp) -> Non
     assert [c[2] for c in posts(app.sandbox)] == [None]
 
 
-def test_a_lost_answer_and_an_unreachable_cms_leave_it_sending_until_it_can_ask(
-    app: LiveApp,
+@pytest.mark.parametrize(
+    "check", [{"status": 503}, {"status": 200, "body": "<html>maintenance</html>"}], ids=str
+)
+def test_a_lost_answer_that_cannot_be_checked_stays_sending_until_it_can(
+    app: LiveApp, check: dict[str, Any]
 ) -> None:
     app.sandbox.lose_answer_next()
-    app.sandbox.fail_next(503, times=2, method="GET", path="/v2/contacts/*/courses")
+    app.sandbox.fail_next(times=2, method="GET", path="/v2/contacts/*/courses", **check)
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
     assert [c[2] for c in posts(app.sandbox)] == [None]

@@ -104,13 +104,16 @@ def mrkdwn_texts(value: object) -> Iterator[str]:
 
 
 def unescaped_markup(calls: list[Call]) -> list[str]:
+    """`<...>` markup in anything posted or shown that is not the bot's own."""
     found = []
     for call in calls:
-        if call.method not in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            content: object = {"text": call.args.get("text"), "blocks": call.args.get("blocks")}
+        elif call.method in ("views.open", "views.push", "views.update", "views.publish"):
+            content = (call.args.get("view") or {}).get("blocks")
+        else:
             continue
-        for text in mrkdwn_texts(
-            {"text": call.args.get("text"), "blocks": call.args.get("blocks")}
-        ):
+        for text in mrkdwn_texts(content):
             found += [m for m in MARKUP.findall(text) if m not in ALLOWED_MARKUP]
     return found
 

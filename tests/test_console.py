@@ -7,6 +7,7 @@ the script is Ctrl-D.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -19,8 +20,13 @@ import pytest
 
 from bot.cms.client import CMSClient
 from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.console.form import Form
 from bot.console.render import Style, message_lines, render_mrkdwn
+from bot.console.terminal import Terminal
+from bot.console.thread import ThreadPrinter
 from bot.recording import Origin, Recorder, Typed
+from bot.slack import views
+from bot.slack.standin import Call
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -320,6 +326,105 @@ def test_a_log_holding_work_for_real_slack_is_left_alone(tmp_path: Path) -> None
         assert store.get(1).state.value == "pending"
 
 
+# --- a whole training session (/record-course session) ------------------------------------
+
+
+def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path) -> None:
+    # "Revd" finds two demo contacts (The Revd Maggie Holloway, The Revd Canon Ashworth).
+    code, out, err = shell(
+        tmp_path,
+        "/record-course session foundations completed yesterday",
+        "",  # people: none picked
+        "Okafor",  # the attendance list, one per line
+        "Revd",
+        "1042",
+        "",  # the empty line ends it
+        *[""] * 6,  # course and completed kept, the rest left empty
+        "2",  # which Revd: Ashworth
+        "history 4",
+    )
+    assert_clean_exit(code, out, err)
+    form = after(out, "── Record a session ──")
+    pasted = (
+        "Attendance list (one per line; an empty line ends): Okafor\n... Revd\n... 1042\n... \n"
+    )
+    assert pasted in form
+    looking = after(form, "Looking up 3 names in the CMS…")
+    check = after(looking, "── Check the names ──")
+    assert check.splitlines()[1:9] == [
+        "Safeguarding Foundations, completed yesterday: check the names, then Record.",
+        "Found (2)",
+        "• Susan Okafor (#1003), Parish Safeguarding Officer, St Peter, Thornbury  ← “Okafor”",
+        "• Contact #1042  ← “1042”",
+        "Which “Revd”? (required)",
+        "    1. Maggie Holloway (#1001), Vicar, St Mary the Virgin, Little Ashby",
+        "    2. Jonathan Mark Ashworth (#1009), Canon Precentor, Cathedral",
+        "    3. None of these: leave this line out",
+    ]
+    thread = after(check, "[#training] record-course: @admin is recording Safeguarding Foundations")
+    lines = thread.splitlines()
+    assert lines[0].endswith("for 3 people: ⏳ 0 of 3 done")
+    summary = lines.index("    ↳ Done: 3 of 3 recorded.")
+    # Progress edits are not all shown: the latest state comes just before the summary.
+    edits = lines[1:summary]
+    assert 1 <= len(edits) <= 2
+    assert all(line.startswith("  (edited) record-course: @admin is recording") for line in edits)
+    assert edits[-1].endswith("for 3 people: ✅ all 3 recorded")
+    assert len([line for line in lines[summary + 1 :] if line.startswith("      ✅ ")]) == 3
+    assert lines[summary + 4] == "> history 4"  # the prompt came back after the summary
+    history = after(out, "> history 4").splitlines()[1:4]
+    assert sorted(line.split()[5] for line in history) == ["1003", "1009", "1042"]
+    assert all("recorded" in line for line in history)
+
+
+def test_people_picked_from_the_list_are_confirmed_with_yes_or_no(tmp_path: Path) -> None:
+    code, out, err = shell(
+        tmp_path,
+        "/record-course session foundations",
+        "",  # nobody picked
+        "",  # no list either
+        *[""] * 6,
+        "holloway",  # the form comes back: people are asked again
+        "",  # the only match
+        "revd",
+        "1 2",  # both: Holloway again, and Ashworth
+        "",  # done
+        "maybe",
+        "y",
+    )
+    assert_clean_exit(code, out, err)
+    problems = after(out, "The form came back with problems:")
+    assert "  ✗ Pick people here, or paste an attendance list below." in problems
+    assert "  + Maggie Holloway (#1001), Vicar, St Mary the Virgin, Little Ashby" in problems
+    assert "Pick 1-2 [1] (several: 1 3), or type to search again: 1 2" in problems
+    assert "  Already picked: Maggie Holloway (#1001)" in problems
+    assert "  + Jonathan Mark Ashworth (#1009), Canon Precentor, Cathedral" in problems
+    assert "People [2 picked]: \n" in problems
+    assert "Looking up" not in out
+    check = after(out, "── Check the names ──")
+    assert "Found (2)" in check
+    assert "y = Record, n = Cancel: maybe\ny = Record, n = Cancel: y" in check
+    assert "↳ Done: 2 of 2 recorded." in check
+    assert 1 <= out.count("(edited)") <= 2
+
+
+def test_a_list_that_finds_nobody_is_shown_and_closed(tmp_path: Path) -> None:
+    code, out, err = shell(
+        tmp_path,
+        "/record-course session foundations",
+        "",
+        "Nobody Whatever",
+        "",
+        *[""] * 6,
+        "history",
+    )
+    assert_clean_exit(code, out, err)
+    check = after(out, "── Check the names ──")
+    assert "Not found, left out (1)\n• “Nobody Whatever”" in check
+    assert "Nobody to record: go back and pick people or check the list." in check
+    assert "Form closed: nothing was recorded.\n> history\nNo submissions yet." in check
+
+
 # --- mrkdwn in a terminal ----------------------------------------------------------------------
 
 NAMES = Style(names={"U0ADMIN": "admin"}, channels={"C0TRAINING": "training"})
@@ -388,3 +493,117 @@ def test_a_message_is_shown_from_its_blocks() -> None:
         "[Open the form again]  [Try again]",
     ]
     assert message_lines("*only* text", [], NAMES) == ["only text"]
+
+
+# --- the session form's fields, and edits, in-process ------------------------------------------
+
+
+def _terminal(*lines: str) -> tuple[Terminal, io.StringIO]:
+    out = io.StringIO()
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    return Terminal(stdin, out, interactive=False, style=Style()), out
+
+
+def test_several_people_and_several_lines_at_the_terminal() -> None:
+    view = views.bulk_modal(private_metadata="{}")
+    people = {"smith": [("Ann Smith (#1)", "1"), ("Bob Smith (#2)", "2"), ("Cy Smith (#3)", "3")]}
+    terminal, out = _terminal(
+        "smith",
+        "3 1-2 1",  # several at once, a range, a repeat
+        "-",  # start again
+        "smith",
+        "9",  # not a choice: searched for
+        "smith",
+        "2,3",
+        "",
+        "Joan Ellison",
+        "  David Pritchard",
+        "",
+    )
+    form = Form(view, terminal, lambda field, text: people.get(text.lower(), []))
+    form.ask(form.fields[0])
+    form.ask(form.fields[1])
+    assert form.values()["contact_ids"] == [("Bob Smith (#2)", "2"), ("Cy Smith (#3)", "3")]
+    assert form.values()["attendance"] == "Joan Ellison\n  David Pritchard"
+    shown = out.getvalue()
+    assert (
+        "  + Cy Smith (#3)\n  + Ann Smith (#1)\n  + Bob Smith (#2)\nPeople [3 picked]: -" in shown
+    )
+    assert "  Nothing picked.\nPeople: smith" in shown
+    assert "No matches for '9'." in shown
+    assert "  Joan Ellison / David Pritchard / 1042\n" in shown  # the placeholder, on one line
+    assert shown.endswith(
+        "Attendance list (one per line; an empty line ends): Joan Ellison\n"
+        "...   David Pritchard\n... \n"
+    )
+    again, out = _terminal("", "-", "")  # Enter keeps the lines; - clears them
+    form._terminal = again
+    form.ask(form.fields[1])
+    assert "Attendance list [2 lines] (Enter keeps them" in out.getvalue()
+    assert form.values()["attendance"] == "Joan Ellison\n  David Pritchard"
+    form.ask(form.fields[1])
+    assert form.values()["attendance"] is None
+
+
+def test_a_choice_on_the_confirm_page_offers_its_options_at_once() -> None:
+    view = views.bulk_confirm_modal(
+        private_metadata="{}",
+        summary="Foundations",
+        certain=["Joan"],
+        ambiguous=[(1, "Smith", [("Ann Smith (#1)", "1"), ("Bob Smith (#2)", "2")])],
+        missing=[],
+    )
+    terminal, out = _terminal("3")
+    form = Form(view, terminal, lambda field, text: [])
+    form.ask_all()
+    assert form.values() == {"choose_1": ("None of these: leave this line out", "skip")}
+    assert out.getvalue().splitlines()[1:] == [
+        "    1. Ann Smith (#1)",
+        "    2. Bob Smith (#2)",
+        "    3. None of these: leave this line out",
+        "Pick 1-3 [1], or type to search again: 3",
+    ]
+
+
+def _call(method: str, ts: str, text: str, thread_ts: str | None = None) -> Call:
+    args = {"channel": "C0TRAINING", "text": text, "ts": ts}
+    if thread_ts:
+        args["thread_ts"] = thread_ts
+    response = {"ok": True, "channel": "C0TRAINING", "ts": ts}
+    return Call(method, args, None, 0.0, 200, response)
+
+
+def test_quick_edits_of_a_message_show_only_the_latest_before_its_reply() -> None:
+    terminal, out = _terminal()
+    printer = ThreadPrinter(terminal, edit_every=60)
+    printer(_call("chat.postMessage", "1.1", "0 of 3 done"))
+    printer(_call("chat.update", "1.1", "1 of 3 done"))  # the first edit: at once
+    printer(_call("chat.update", "1.1", "2 of 3 done"))  # held, then replaced
+    printer(_call("chat.update", "1.1", "all 3 done"))
+    printer(_call("chat.postMessage", "1.2", "Done: 3 of 3 recorded.", thread_ts="1.1"))
+    printer(_call("chat.postMessage", "1.3", "another"))
+    printer(_call("chat.update", "1.3", "another, edited"))
+    printer(_call("chat.update", "1.3", "another, edited again"))
+    printer.flush()
+    assert out.getvalue().splitlines() == [
+        "[#C0TRAINING] record-course: 0 of 3 done",
+        "  (edited) record-course: 1 of 3 done",
+        "  (edited) record-course: all 3 done",
+        "    ↳ Done: 3 of 3 recorded.",
+        "[#C0TRAINING] record-course: another",
+        "  (edited) record-course: another, edited",
+        "  (edited) record-course: another, edited again",
+    ]
+
+
+def test_a_held_edit_is_printed_when_its_window_ends() -> None:
+    terminal, out = _terminal()
+    printer = ThreadPrinter(terminal, edit_every=0.2)
+    printer(_call("chat.postMessage", "1.1", "0 of 2 done"))
+    printer(_call("chat.update", "1.1", "1 of 2 done"))
+    printer(_call("chat.update", "1.1", "2 of 2 done"))
+    assert "2 of 2 done" not in out.getvalue()
+    deadline = time.monotonic() + 5
+    while "2 of 2 done" not in out.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert out.getvalue().splitlines()[-1] == "  (edited) record-course: 2 of 2 done"

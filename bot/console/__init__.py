@@ -118,6 +118,7 @@ def banner(settings: Settings, *, sandbox: bool, user_id: str, user_name: str) -
         cms = (
             "CMS: the built-in sandbox, with demo data (contacts 1001-1011 and 1042, "
             "courses 1-8).\nTry: /record-course 1042 foundations completed yesterday"
+            "\n or: /record-course session foundations (a whole training session)"
         )
     else:
         cms = (

@@ -5,12 +5,22 @@ The form is read from the view the bot opened (`views.open` on the stand-in): ea
 block becomes a `Field` with its label, hint, placeholder and pre-filled value. Searchable
 selects ask the bot for options through its own ``block_suggestion`` listener (the
 `Suggest` callable); nothing about the record form is known here beyond what the view says.
+
+How each kind of input is asked:
+
+- text: one line; a ``multiline`` one reads lines until an empty line.
+- select (``static_select``, ``external_select``): type to search, pick by number; a
+  static select with nothing chosen lists its options at once.
+- multi-select (``multi_static_select``, ``multi_external_select``): search and pick, as
+  often as wanted (several numbers at once: ``1 3``); an empty line ends.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from bot.console.render import clean, render_mrkdwn
@@ -22,6 +32,9 @@ __all__ = ["CANCEL", "Cancelled", "Field", "Form", "Suggest"]
 #: Typed at any question of a form, closes it (the modal's Cancel button).
 CANCEL = "/cancel"
 _SELECTS = frozenset({"external_select", "static_select"})
+_MULTI_SELECTS = frozenset({"multi_external_select", "multi_static_select"})
+#: Several numbers picked at once: "1 3", "1,3", "2-4".
+_NUMBERS = re.compile(r"^\d+(?:-\d+)?(?:[\s,]+\d+(?:-\d+)?)*$")
 
 #: Asks the bot for a select's options: (field, typed text) -> [(label, value)].
 Suggest = Callable[["Field", str], list[tuple[str, str]]]
@@ -57,8 +70,12 @@ class Field:
     max_length: int | None = None
     min_query_length: int = 1
     static_options: tuple[tuple[str, str], ...] = ()
+    multiline: bool = False
+    max_selected: int | None = None
     text: str | None = None
     option: tuple[str, str] | None = None
+    #: What a multi-select holds, in the order picked.
+    options: list[tuple[str, str]] = dataclass_field(default_factory=list)
 
     @classmethod
     def from_block(cls, block: Mapping[str, Any]) -> Field | None:
@@ -68,7 +85,9 @@ class Field:
         kind = str(element.get("type") or "")
         max_length = element.get("max_length")
         min_query = element.get("min_query_length")
+        max_selected = element.get("max_selected_items")
         options = element.get("options")
+        initial = element.get("initial_options")
         return cls(
             block_id=str(block.get("block_id") or ""),
             action_id=str(element.get("action_id") or ""),
@@ -82,10 +101,13 @@ class Field:
             static_options=tuple(
                 o for o in map(_option, options if isinstance(options, list) else []) if o
             ),
+            multiline=element.get("multiline") is True,
+            max_selected=max_selected if isinstance(max_selected, int) else None,
             text=str(element["initial_value"])
             if isinstance(element.get("initial_value"), str)
             else None,
             option=_option(element.get("initial_option")),
+            options=[o for o in map(_option, initial if isinstance(initial, list) else []) if o],
         )
 
     @property
@@ -93,21 +115,33 @@ class Field:
         return self.kind in _SELECTS
 
     @property
+    def is_multi(self) -> bool:
+        return self.kind in _MULTI_SELECTS
+
+    @property
     def shown(self) -> str:
         """What the field holds, as the person sees it."""
         if self.is_select:
             return self.option[0] if self.option else ""
+        if self.is_multi:
+            return "; ".join(label for label, _value in self.options)
+        if self.multiline and self.text:
+            count = len(self.text.splitlines())
+            return f"{count} line{'s' * (count != 1)}"
         return self.text or ""
 
     @property
     def value(self) -> FieldValue:
-        """The value for ``view.state.values``: (label, value) for a select, else text."""
+        """The value for ``view.state.values``: (label, value) for a select, a list of them
+        for a multi-select, else text."""
         if self.is_select:
             return self.option
+        if self.is_multi:
+            return list(self.options)
         return self.text or None
 
     def clear(self) -> None:
-        self.text, self.option = None, None
+        self.text, self.option, self.options = None, None, []
 
 
 class Form:
@@ -167,11 +201,18 @@ class Form:
         say(about + (" · " + style.dim(field.hint) if field.hint else ""))
         if error:
             say("  " + ("✗ " if style.unicode else "! ") + clean(error))
+        if field.is_multi:
+            self._ask_several(field)
+            return
+        if field.multiline:
+            self._ask_lines(field)
+            return
+        if field.static_options and not field.shown and self._pick(field, ""):
+            return  # a short list of its own: offered at once
         while True:
             shown = field.shown
             prompt = f"{field.label} [{shown}]: " if shown else f"{field.label}: "
-            if not shown and field.placeholder and not field.is_select:
-                say(style.dim("  " + field.placeholder))
+            self._placeholder(field)
             answer = self._terminal.ask(prompt).strip()
             if answer == CANCEL:
                 raise Cancelled
@@ -182,24 +223,93 @@ class Form:
             if not answer:
                 if shown or field.optional:
                     return
-                if field.is_select and field.min_query_length == 0:
+                if field.is_select and (field.min_query_length == 0 or field.static_options):
                     if self._pick(field, ""):
                         return
                     continue
-                say(
-                    f"  {field.label} is required."
-                    + (f" {field.placeholder}." * bool(field.placeholder))
-                )
+                self._required(field)
                 continue
             if field.is_select:
                 if self._pick(field, answer):
                     return
                 continue
             if field.max_length is not None and len(answer) > field.max_length:
-                say(f"  At most {field.max_length} characters, please.")
+                self._terminal.say(f"  At most {field.max_length} characters, please.")
                 continue
             field.text = answer
             return
+
+    def _placeholder(self, field: Field) -> None:
+        if not field.shown and field.placeholder and not field.is_select and not field.is_multi:
+            shown = " / ".join(line.strip() for line in field.placeholder.splitlines())
+            self._terminal.say(self._terminal.style.dim("  " + shown))
+
+    def _required(self, field: Field) -> None:
+        self._terminal.say(
+            f"  {field.label} is required." + (f" {field.placeholder}." * bool(field.placeholder))
+        )
+
+    def _ask_lines(self, field: Field) -> None:
+        """A multiline text input: lines until an empty one (Enter at once keeps the text)."""
+        while True:
+            shown = field.shown
+            self._placeholder(field)
+            first = self._terminal.ask(
+                f"{field.label} [{shown}] (Enter keeps them, or type new lines; "
+                "an empty line ends): "
+                if shown
+                else f"{field.label} (one per line; an empty line ends): "
+            )
+            if first.strip() == CANCEL:
+                raise Cancelled
+            if first.strip() == "-":
+                field.clear()
+                first, shown = "", ""
+            if not first.strip():
+                if shown or field.optional:
+                    return
+                self._required(field)
+                continue
+            lines = [first.rstrip()]
+            while line := self._terminal.ask("... ").rstrip():
+                if line.strip() == CANCEL:
+                    raise Cancelled
+                lines.append(line)
+            text = "\n".join(lines)
+            if field.max_length is not None and len(text) > field.max_length:
+                self._terminal.say(f"  At most {field.max_length} characters, please.")
+                continue
+            field.text = text
+            return
+
+    def _ask_several(self, field: Field) -> None:
+        """A multi-select: search and pick until an empty line; ``-`` drops every pick."""
+        say, style = self._terminal.say, self._terminal.style
+        say(style.dim("  Type to search, pick by number (several: 1 3); an empty line ends."))
+        if field.options:
+            say("  Picked:")
+            for label, _value in field.options:
+                say(f"    • {clean(label)}")
+        while True:
+            count = len(field.options)
+            answer = self._terminal.ask(
+                f"{field.label} [{count} picked]: " if count else f"{field.label}: "
+            ).strip()
+            if answer == CANCEL:
+                raise Cancelled
+            if answer == "-":
+                field.options = []
+                say("  Nothing picked.")
+                continue
+            if answer:
+                self._pick(field, answer)
+                continue
+            if field.options or field.optional:
+                return
+            if field.static_options or field.min_query_length == 0:
+                self._pick(field, "")
+                continue
+            self._required(field)
 
     def _options(self, field: Field, text: str) -> list[tuple[str, str]]:
         if field.static_options:
@@ -210,7 +320,10 @@ class Form:
         return self._suggest(field, text)
 
     def _pick(self, field: Field, text: str) -> bool:
-        """Search with `text` and let the person pick; True when an option was picked."""
+        """Search with `text` and let the person pick; True when an option was picked.
+
+        For a multi-select the picks are added to what it holds (each once).
+        """
         say = self._terminal.say
         while True:
             options = self._options(field, text)
@@ -219,16 +332,52 @@ class Form:
                 return False
             for n, (label, _value) in enumerate(options, 1):
                 say(f"  {n:>3}. {clean(label)}")
-            answer = self._terminal.ask(
-                f"Pick 1-{len(options)} [1], or type to search again: "
-                if len(options) > 1
-                else "Enter picks it, or type to search again: "
-            ).strip()
+            if len(options) == 1:
+                question = "Enter picks it, or type to search again: "
+            elif field.is_multi:
+                question = f"Pick 1-{len(options)} [1] (several: 1 3), or type to search again: "
+            else:
+                question = f"Pick 1-{len(options)} [1], or type to search again: "
+            answer = self._terminal.ask(question).strip()
             if answer == CANCEL:
                 raise Cancelled
             if not answer:
                 answer = "1"
-            if answer.isdigit() and 1 <= int(answer) <= len(options):
-                field.option = options[int(answer) - 1]
+            chosen = _numbers(answer, len(options), several=field.is_multi)
+            if chosen is None:
+                text = answer
+                continue
+            if not field.is_multi:
+                field.option = options[chosen[0] - 1]
                 return True
-            text = answer
+            return self._add(field, [options[n - 1] for n in chosen])
+
+    def _add(self, field: Field, options: list[tuple[str, str]]) -> bool:
+        """Add `options` to a multi-select (each once); False if none was added."""
+        say = self._terminal.say
+        held = {value for _label, value in field.options}
+        new = [o for o in options if o[1] not in held]
+        if len(new) < len(options):
+            say("  Already picked: " + "; ".join(clean(o[0]) for o in options if o[1] in held))
+        if field.max_selected is not None and len(field.options) + len(new) > field.max_selected:
+            say(f"  At most {field.max_selected} can be picked.")
+            new = new[: max(field.max_selected - len(field.options), 0)]
+        field.options.extend(new)
+        for label, _value in new:
+            say(f"  + {clean(label)}")
+        return bool(new)
+
+
+def _numbers(answer: str, count: int, *, several: bool) -> list[int] | None:
+    """The option numbers in `answer` (1-based, in order, each once), or None if `answer`
+    is not a choice among `count` options (so it is searched for instead)."""
+    if not _NUMBERS.match(answer) or (not several and not answer.isdigit()):
+        return None
+    chosen: list[int] = []
+    for part in re.split(r"[\s,]+", answer):
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= count:
+            return None
+        chosen.extend(n for n in range(first, last + 1) if n not in chosen)
+    return chosen

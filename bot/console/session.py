@@ -26,6 +26,7 @@ from bot.slack.app import SlackBot
 from bot.slack.requests import (
     CHANNEL_ID,
     CHANNEL_NAME,
+    FieldValue,
     block_actions_payload,
     block_suggestion_payload,
     command_body,
@@ -33,7 +34,8 @@ from bot.slack.requests import (
     signature_headers,
     view_submission_payload,
 )
-from bot.slack.standin import SlackStandIn
+from bot.slack.standin import Call, SlackStandIn
+from bot.store import Submission
 
 __all__ = ["COMMAND", "HELP", "Console"]
 
@@ -42,6 +44,9 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 HELP = f"""\
   {COMMAND} [text]   open the form; the text pre-fills it (contact, course, dates)
+  {COMMAND} session [text]
+                          the form for a whole training session: one course and its dates
+                          for several people, picked from a list or pasted one per line
   history [N]             the submission log (the last N, default 20)
   as USER                 act as another Slack user id (e.g. as U0SOMEONE) to see a refusal
   click [BUTTON]          press a [button] of the last message that has any (the first one,
@@ -49,7 +54,9 @@ HELP = f"""\
   help                    this list
   quit                    leave (Ctrl-D works too)
 In a form: Enter keeps the value in [brackets] or skips an optional field, - clears it,
-/cancel closes the form. In a list: type a number to pick, or new text to search again."""
+/cancel closes the form. In a list: type a number to pick (several where a field takes
+several: 1 3), or new text to search again; such a field, like one that takes several
+lines, ends with an empty line."""
 
 #: How long to wait for Bolt to open the form after a command (Slack's trigger lives 3 s).
 FORM_WAIT = 3.0
@@ -114,6 +121,7 @@ class Console:
             pass
         except KeyboardInterrupt:
             self.terminal.say()
+        self.printer.flush()
         self.terminal.say("Bye.")
         return 0
 
@@ -282,62 +290,103 @@ class Console:
         return suggest
 
     def fill(self, view: dict[str, Any]) -> None:
-        """Fill in `view` at the terminal and submit it, until the app closes it."""
-        say, style = self.terminal.say, self.terminal.style
-        form = Form(view, self.terminal, self._suggest(view))
-        say(style.bold(f"── {form.title or 'Form'} ──" if style.unicode else f"-- {form.title} --"))
-        for line in form.notes():
-            say(line)
+        """Fill in `view` at the terminal and submit it, then follow the app's answer (field
+        errors, a pushed confirmation, another view in its place) until the form closes."""
         try:
-            form.ask_all()
-            while True:
-                before = self._last_submission_id()
-                status, answer = self.dispatch(
-                    payload_body(
-                        view_submission_payload(
-                            view,
-                            form.values(),
-                            user_id=self.user_id,
-                            user_name=self.user_name,
-                            trigger_id=self.standin.new_trigger_id(),
-                        )
-                    )
-                )
-                outcome = self._after_submission(form, status, answer, before)
-                if outcome == "closed":
-                    return
-                if outcome == "update":
-                    assert isinstance(answer, Mapping)
-                    view = dict(answer["view"])
-                    form = Form(view, self.terminal, self._suggest(view))
-                    form.ask_all()
+            self._fill(view)
         except Cancelled:
-            say("Form closed: nothing was recorded.")
+            self.terminal.say("Form closed: nothing was recorded.")
 
-    def _after_submission(self, form: Form, status: int, answer: object, before: int) -> str:
-        """Act on the app's answer to a submission: "closed", "again" or "update"."""
+    def _fill(self, view: dict[str, Any]) -> None:
+        """The modal's life, as the Slack client lives it.
+
+        A view with inputs is asked field by field; one with a submit button but no inputs
+        is a yes/no question. A view without a submit button can only be closed: when it is
+        the app's answer to a submission (a "please wait" page), the console first waits for
+        the app to replace it with ``views.update``, as Slack would show the new view.
+        """
         say = self.terminal.say
-        if status != 200:
-            say(f"The app did not take the form (HTTP {status}); try again or /cancel.")
-            form.ask_all()
-            return "again"
-        action = answer.get("response_action") if isinstance(answer, Mapping) else None
-        if action == "errors" and isinstance(answer, Mapping):
-            self._ask_errors(form, answer.get("errors"))
-            return "again"
-        if action == "push" and isinstance(answer, Mapping):
-            if self._confirm(dict(answer.get("view") or {})):
+        view_id = str(view.get("id") or "")
+        form = self._show(view)
+        answered = False  # the view is the app's answer to a submission
+        ask = True
+        updates = 0  # views.update calls of this view before the latest submission
+        while True:
+            if not view.get("submit"):
+                replaced = self._await_view_update(view_id, updates) if answered else None
+                if replaced is None:
+                    raise Cancelled
+                view, answered = replaced, False
+                form = self._show(view)
+                continue
+            if ask and form.fields:
+                form.ask_all()
+            elif ask and not self._yes(view, "Cancel"):
+                raise Cancelled
+            ask = True
+            updates = len(self._view_updates(view_id))
+            before = self._last_submission_id()
+            status, answer = self._submit(view, form.values())
+            action = answer.get("response_action") if isinstance(answer, Mapping) else None
+            if status != 200:
+                say(f"The app did not take the form (HTTP {status}); try again or /cancel.")
+            elif action == "errors" and isinstance(answer, Mapping):
+                ask = not self._ask_errors(form, answer.get("errors"))
+            elif action == "push" and isinstance(answer, Mapping):
+                if self._confirm(dict(answer.get("view") or {})):
+                    self._await_outcome(before)
+                    return
+                say("Back to the form.")
+            elif action == "update" and isinstance(answer, Mapping) and "view" in answer:
+                view = dict(answer["view"])
+                if view_id:
+                    view["id"] = view_id  # Slack keeps the modal's id for the view in its place
+                form, answered = self._show(view), True
+            else:
                 self._await_outcome(before)
-                return "closed"
-            say("Back to the form.")
-            form.ask_all()
-            return "again"
-        if action == "update" and isinstance(answer, Mapping) and "view" in answer:
-            return "update"
-        self._await_outcome(before)
-        return "closed"
+                return
 
-    def _ask_errors(self, form: Form, errors: object) -> None:
+    def _show(self, view: Mapping[str, Any], indent: str = "") -> Form:
+        """Print `view`'s title and text; the form to fill in."""
+        form = Form(view, self.terminal, self._suggest(view))
+        style = self.terminal.style
+        rule = "──" if style.unicode else "--"
+        self.terminal.say(style.bold(f"{rule} {form.title or 'Form'} {rule}"))
+        for line in form.notes():
+            self.terminal.say(indent + line)
+        return form
+
+    def _submit(self, view: Mapping[str, Any], values: Mapping[str, FieldValue]) -> tuple[int, Any]:
+        return self.dispatch(
+            payload_body(
+                view_submission_payload(
+                    view,
+                    values,
+                    user_id=self.user_id,
+                    user_name=self.user_name,
+                    trigger_id=self.standin.new_trigger_id(),
+                )
+            )
+        )
+
+    def _yes(self, view: Mapping[str, Any], close: str) -> bool:
+        """Ask a view's submit button as a yes/no question; True for yes."""
+
+        def label(button: object, default: str) -> str:
+            text = button.get("text") if isinstance(button, Mapping) else None
+            return clean(str(text or default))
+
+        submit, close = label(view.get("submit"), "Submit"), label(view.get("close"), close)
+        while True:
+            answer = self.terminal.ask(f"y = {submit}, n = {close}: ").strip().lower()
+            if answer in {"y", "yes"}:
+                return True
+            if answer in {"n", "no", "/cancel"}:
+                return False
+
+    def _ask_errors(self, form: Form, errors: object) -> bool:
+        """Show the problems the app found and ask their fields again; False when none of
+        them is a field of the form (so the whole form is asked again)."""
         problems = (
             {str(k): str(v) for k, v in errors.items()} if isinstance(errors, Mapping) else {}
         )
@@ -349,65 +398,92 @@ class Console:
                 asked = True
         for block_id, message in problems.items():
             self.terminal.say(f"  {clean(block_id)}: {clean(message)}")
-        if not asked:
-            form.ask_all()
+        return asked
 
     def _confirm(self, view: dict[str, Any]) -> bool:
         """A pushed view (the duplicate warning) as a yes/no question; True if submitted
         and the app closed the stack."""
-        form = Form(view, self.terminal, self._suggest(view))
-        say = self.terminal.say
-        say(self.terminal.style.bold(f"── {form.title} ──" if form.title else "──"))
-        for line in form.notes():
-            say("  " + line)
-        submit = (view.get("submit") or {}).get("text") or "Submit"
-        close = (view.get("close") or {}).get("text") or "Back"
-        while True:
-            answer = self.terminal.ask(f"y = {submit}, n = {close}: ").strip().lower()
-            if answer in {"y", "yes"}:
-                break
-            if answer in {"n", "no", "/cancel"}:
-                return False
-        status, reply = self.dispatch(
-            payload_body(
-                view_submission_payload(
-                    view,
-                    {},
-                    user_id=self.user_id,
-                    user_name=self.user_name,
-                    trigger_id=self.standin.new_trigger_id(),
-                )
-            )
-        )
+        self._show(view, indent="  ")
+        if not self._yes(view, "Back"):
+            return False
+        status, reply = self._submit(view, {})
         action = reply.get("response_action") if isinstance(reply, Mapping) else None
         if status != 200 or action == "errors":
             problems = reply.get("errors") if isinstance(reply, Mapping) else None
-            say(f"Not recorded: {clean(json.dumps(problems)) if problems else f'HTTP {status}'}")
+            self.terminal.say(
+                f"Not recorded: {clean(json.dumps(problems)) if problems else f'HTTP {status}'}"
+            )
             return False
         return True
 
-    # -- waiting for the outcome ----------------------------------------------------------
+    # -- waiting for the app ---------------------------------------------------------------
+
+    def _view_updates(self, view_id: str) -> list[Call]:
+        return [c for c in self.standin.calls("views.update", ok=True) if _updates(c, view_id)]
+
+    def _await_view_update(self, view_id: str, seen: int) -> dict[str, Any] | None:
+        """The view the app puts in place of `view_id` with ``views.update`` (after the
+        `seen` updates made before), or None if none comes within `reply_timeout`."""
+        if not view_id:
+            return None
+
+        def update(call: Call) -> bool:
+            return _updates(call, view_id)
+
+        try:
+            calls = self.standin.wait_for(update, seen + 1, timeout=self.patience, ok=True)
+        except TimeoutError:
+            self.terminal.say("… still waiting for the bot to update the form.")
+            try:
+                calls = self.standin.wait_for(
+                    update, seen + 1, timeout=max(self.reply_timeout - self.patience, 0), ok=True
+                )
+            except TimeoutError:
+                self.terminal.say("The bot did not update the form; the shell leaves it.")
+                return None
+        return dict(calls[-1].response["view"])
 
     def _last_submission_id(self) -> int:
         latest = self.bot.recorder.store.recent(1)
         return latest[0].id if latest else 0
 
-    def _await_outcome(self, after: int) -> None:
-        """Wait until the submission just made has been told in its thread (or by DM)."""
+    def _submissions_after(self, after: int) -> list[Submission]:
+        """The person's submissions newer than `after` (one, or a whole session's)."""
         store = self.bot.recorder.store
+        limit = 8
+        while True:
+            recent = store.recent(limit, user_id=self.user_id)
+            if len(recent) < limit or recent[-1].id <= after:
+                return [s for s in recent if s.id > after]
+            limit *= 4
+
+    def _await_outcome(self, after: int) -> None:
+        """Wait until the submissions just made have been told in their thread (or by DM):
+        one reply for a single record, the summary for a session.
+
+        The clock starts again whenever one of them is finished, so a long session is
+        waited for as long as it makes progress."""
         started = time.monotonic()
         told_waiting = False
+        finished = -1
         while True:
-            mine = [s for s in store.recent(5, user_id=self.user_id) if s.id > after]
+            mine = self._submissions_after(after)
             if not mine or all(s.reported for s in mine):
-                return
+                break
+            if (done := sum(s.state.final for s in mine)) != finished:
+                finished, started = done, time.monotonic()
             waited = time.monotonic() - started
             if waited > self.reply_timeout:
                 self.terminal.say(
                     "No answer yet: it will appear here when it comes (history shows it too)."
                 )
-                return
+                break
             if waited > self.patience and not told_waiting:
                 self.terminal.say("… still waiting for the CMS to answer.")
                 told_waiting = True
             time.sleep(0.05)
+        self.printer.flush()
+
+
+def _updates(call: Call, view_id: str) -> bool:
+    return call.method == "views.update" and str(call.args.get("view_id") or "") == view_id

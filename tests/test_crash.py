@@ -5,13 +5,10 @@ exactly once (one thread reply, across both runs)."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ import pytest
 
 from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.slack.standin import SlackStandIn
-from tests.live_app import parents, thread_replies, wait_until
+from tests.live_app import parents, serving, thread_replies, wait_until
 from tests.slack_harness import USER_ID, SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,42 +48,6 @@ def env(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> dict[str, s
         "LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
     }
-
-
-@contextmanager
-def serving(
-    env: dict[str, str], logs: Path, *, run: int
-) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`python -m bot serve` on a free port; yields the process and its events URL. Stops it
-    (SIGTERM) on the way out unless it was killed already."""
-    out = (logs / f"serve-{run}.out").open("wb")
-    err = (logs / f"serve-{run}.err").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
-        env=env,
-        cwd=ROOT,
-        stdout=out,
-        stderr=err,
-    )
-    try:
-        line = wait_until(
-            lambda: re.search(
-                r"Listening on (http://\S+)", (logs / f"serve-{run}.out").read_text()
-            ),
-            timeout=30,
-            what="serve to listen",
-        )
-        yield process, line.group(1)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        out.close()
-        err.close()
 
 
 def row(env: dict[str, str], submission_id: int = 1) -> dict[str, Any] | None:

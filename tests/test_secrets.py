@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +18,8 @@ from bot.cms.sandbox import SANDBOX_DIOCESE_ID, CMSSandbox
 from bot.logs import configure_logging
 from bot.slack.standin import SlackStandIn
 from bot.store import State
-from tests.live_app import LiveApp, cms_client, live_app, wait_until
-from tests.slack_harness import CHANNEL_ID, USER_ID, Signing
+from tests.live_app import ROOT, LiveApp, cms_client, live_app, serving, wait_until
+from tests.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
 
 TOKEN = "xoxb-1111-2222-tokenvalue-a7f3c9"
 SIGNING_SECRET = "signing-secret-4e1d9b7c2a"
@@ -136,4 +137,58 @@ def test_the_database_holds_no_secret_after_the_app_stops(
     app.settled(app.submit({"contact_id": ("Joan", "1042"), "course_id": ("Foundations", "2")}).id)
     app.store.close()  # the WAL is folded into the database
     assert leaks(database_text(tmp_path / "log.db")) == []
+    assert leaks("".join(capfd.readouterr())) == []
+
+
+def test_serve_at_debug_leaks_nothing(
+    tmp_path: Path, sandbox: CMSSandbox, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The same, through `python -m bot serve` with LOG_LEVEL=DEBUG: the command line must
+    hand the settings' secrets to the log filter itself."""
+    sandbox.add_credentials(CMS_API_ID, CMS_SECRET, SANDBOX_DIOCESE_ID)
+    database = tmp_path / "log.db"
+    with SlackStandIn(token=TOKEN) as slack:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))}
+        env = {
+            **clean,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.url,
+            "CMS_BASE_URL": sandbox.base_url,
+            "CMS_API_ID": CMS_API_ID,
+            "CMS_SECRET_KEY": CMS_SECRET,
+            "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
+            "DATABASE_PATH": str(database),
+            "ALLOWED_USERS": USER_ID,
+            "LOG_LEVEL": "DEBUG",
+            "PYTHONPATH": str(ROOT),
+        }
+        with (
+            serving(env, tmp_path, run=1) as (_process, url),
+            SlackHarness(url, SIGNING_SECRET, standin=slack) as harness,
+        ):
+            for n, (contact, course) in enumerate([("1042", "2"), ("1042", "999"), ("1002", "2")]):
+                if n == 2:
+                    sandbox.lose_answer_next()
+                    slack.leave_channels(CHANNEL_ID)
+                assert harness.command(f"{contact} foundations").status_code == 200
+                view = slack.wait_for("views.open", count=n + 1, ok=True)[-1].response["view"]
+                answer = harness.view_submission(
+                    view, {"contact_id": ("x", contact), "course_id": ("y", course)}
+                )
+                assert answer.json() == {"response_action": "clear"}
+                if n < 2:  # told in the thread (the parent updated) before the next
+                    slack.wait_for("chat.update", count=n + 1, timeout=20)
+            assert harness.command("1042", signing=Signing.stale()).status_code == 401
+            wait_until(lambda: slack.messages(slack.dm_channel(USER_ID)), what="the direct message")
+            while_running = database_text(database)
+        calls = slack.calls()
+    log = (tmp_path / "serve-1.err").read_text()
+    assert " DEBUG " in log
+    assert "submission 3: recorded" in log
+    assert leaks(log) == []
+    assert leaks(while_running) == []
+    assert leaks(database_text(database)) == []
+    for call in calls:
+        assert leaks(json.dumps({"args": dict(call.args), "response": dict(call.response)})) == []
     assert leaks("".join(capfd.readouterr())) == []

@@ -29,7 +29,7 @@ MAX_TEXT = 200_000
 #: Most candidates offered for an ambiguous name.
 MAX_CANDIDATES = 10
 
-MatchStatus = Literal["id", "exact", "several", "not_found", "error"]
+MatchStatus = Literal["id", "exact", "several", "chosen", "skipped", "not_found", "error"]
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–]+|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\r\n;]+")
@@ -119,6 +119,23 @@ def match_attendance(
     return [match_line(line, search) for line in lines]
 
 
+def resolve(matches: Sequence[Match], choices: dict[int, int | None]) -> list[Match]:
+    """The matches with each ambiguous line settled by the person's choice (by line index):
+    the chosen person (their label kept for the summary), or the line left out."""
+    resolved = []
+    for index, match in enumerate(matches):
+        if match.status == "several":
+            chosen = choices.get(index)
+            label = next((lbl for lbl, cid in match.candidates if cid == chosen), "")
+            match = (
+                Match(match.line, "chosen", chosen, label, match.candidates)
+                if chosen is not None and label
+                else Match(match.line, "skipped", candidates=match.candidates)
+            )
+        resolved.append(match)
+    return resolved
+
+
 def chosen_contacts(
     picked: Iterable[int], matches: Iterable[Match], choices: dict[int, int | None]
 ) -> list[int]:
@@ -130,7 +147,9 @@ def chosen_contacts(
         if contact_id not in contacts:
             contacts.append(contact_id)
     for index, match in enumerate(matches):
-        chosen = match.contact_id if match.status in ("id", "exact") else choices.get(index)
+        chosen = (
+            match.contact_id if match.status in ("id", "exact", "chosen") else choices.get(index)
+        )
         if chosen is not None and chosen not in contacts:
             contacts.append(chosen)
     return contacts

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.bulk import Match, chosen_contacts, match_line, parse_attendance
+from bot.bulk import Match, chosen_contacts, match_line, parse_attendance, resolve
 from bot.cms.models import Contact
 from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.errors import CMSUnavailable
@@ -103,6 +103,19 @@ def test_chosen_contacts_in_order_each_once() -> None:
         Match("Jones", "several", candidates=(("C", 5), ("D", 6))),
     ]
     assert chosen_contacts([7, 1042], matches, {1: 2, 4: None}) == [7, 1042, 2]
+
+
+def test_resolve_keeps_the_chosen_person_and_drops_the_skipped() -> None:
+    matches = [
+        Match("Smith", "several", candidates=(("A Smith", 1), ("B Smith", 2))),
+        Match("Jones", "several", candidates=(("C Jones", 5),)),
+        Match("1042", "id", 1042, "Contact #1042"),
+    ]
+    resolved = resolve(matches, {0: 2, 1: None})
+    assert resolved[0] == Match("Smith", "chosen", 2, "B Smith", matches[0].candidates)
+    assert resolved[1].status == "skipped"
+    assert resolved[2] == matches[2]
+    assert chosen_contacts([], resolved, {}) == [2, 1042]
 
 
 def test_match_round_trips_through_json() -> None:
@@ -241,6 +254,8 @@ def test_ambiguous_and_unknown_names_are_resolved_before_anything_is_sent(
 
     app.harness.view_submission(confirm, {"choose_1": ("Ann Smithson", str(ann))})
     wait_until(lambda: summary_replies(slack))
+    [summary] = summary_replies(slack)
+    assert f"Ann Smithson (#{ann}), Reader: CMS record" in summary
     held = {r["contact_id"] for r in sandbox.records() if r["course_id"] == 1}
     assert {1042, ann} <= held
     assert len([r for r in sandbox.records() if r["contact_id"] in (1042, ann)]) == 2

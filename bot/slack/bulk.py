@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance
+from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance, resolve
 from bot.cms.models import Contact
 from bot.errors import SubmissionInvalid
 from bot.fields import FIELD_LABELS
@@ -94,11 +94,11 @@ def _summary(bot: SlackBot, batch: Batch) -> str:
 
 def confirm_page(bot: SlackBot, batch: Batch) -> dict[str, Any]:
     matches = [Match.from_json(m) for m in batch.matches]
-    certain = [
-        f"{m.label}" + (f"  ← “{m.line}”" if m.line and m.line != m.label else "")
-        for m in matches
-        if m.status in ("id", "exact")
-    ]
+    certain, seen = [], set()
+    for m in matches:  # each person once, however often pasted or picked
+        if m.status in ("id", "exact") and m.contact_id not in seen:
+            seen.add(m.contact_id)
+            certain.append(m.label + (f"  ← “{m.line}”" if m.line and m.line != m.label else ""))
     ambiguous = [
         (i, m.line, [(label, str(cid)) for label, cid in m.candidates])
         for i, m in enumerate(matches)
@@ -232,12 +232,13 @@ def register_bulk(bot: SlackBot) -> None:
             return
         state = view.get("state")
         values = state.get("values") if isinstance(state, Mapping) else None
-        matches = [Match.from_json(m) for m in batch.matches]
-        contacts = chosen_contacts([], matches, _choices(values))
+        matches = resolve([Match.from_json(m) for m in batch.matches], _choices(values))
+        contacts = chosen_contacts([], matches, {})
         if not contacts:
             ack(response_action="clear")
             store.update_batch(batch.id, state=BatchState.ABANDONED)
             return
+        batch = store.update_batch(batch.id, matches=[m.to_json() for m in matches])
         recorder.submit_batch(batch, contacts)
         ack(response_action="clear")
         bot.reporter.announce_batch(batch.id)

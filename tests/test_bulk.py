@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,7 +12,7 @@ import pytest
 
 from bot.bulk import Match, chosen_contacts, match_line, parse_attendance, resolve
 from bot.cms.models import Contact
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.cms.sandbox import CMSSandbox
 from bot.errors import CMSUnavailable
 from bot.recording import Recorder
 from bot.slack.app import create_app
@@ -24,7 +20,8 @@ from bot.slack.server import HttpServer
 from bot.slack.standin import Call, SlackStandIn
 from bot.store import BatchState, State, Store
 from tests.conftest import sandbox_client
-from tests.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
+from tests.serving import serve_env, start_serve
+from tests.slack_harness import CHANNEL_ID, SlackHarness
 from tests.test_slack_e2e import SECRET, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,35 +308,9 @@ def test_a_crash_half_way_resumes_the_rest(
     tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn
 ) -> None:
     people = add_people(sandbox, 12)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))},
-        "SLACK_BOT_TOKEN": "xoxb-bulk-crash",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "CMS_BASE_URL": sandbox.base_url,
-        "CMS_API_ID": SANDBOX_API_ID,
-        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
-        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
-        "DATABASE_PATH": str(tmp_path / "log.db"),
-        "ALLOWED_USERS": USER_ID,
-        "PYTHONPATH": str(ROOT),
-    }
+    env = serve_env(tmp_path / "log.db", sandbox, slack, secret=SECRET, token="xoxb-bulk")
 
-    def serve() -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert process.stdout is not None
-        match = re.search(r"(http://\S+)", process.stdout.readline())
-        assert match
-        return process, match.group(1)
-
-    first, url = serve()
+    first, url = start_serve(env)
     try:
         with SlackHarness(url, SECRET, standin=slack) as harness:
             view = open_session_form(harness, slack)
@@ -360,7 +331,7 @@ def test_a_crash_half_way_resumes_the_rest(
     done_before = len([r for r in sandbox.records() if r["contact_id"] in people])
     assert 4 <= done_before < 12
 
-    second, _url = serve()
+    second, _url = start_serve(env)
     try:
         wait_until(lambda: summary_replies(slack), timeout=60)
     finally:

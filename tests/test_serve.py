@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -14,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.cms.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.slack.standin import SlackStandIn
-from tests.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
+from tests.serving import serve_env, start_serve
+from tests.slack_harness import CHANNEL_ID, SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "serve-test-signing-secret"
@@ -31,21 +31,9 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def env(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))}
-    return {
-        **clean,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "CMS_BASE_URL": sandbox.base_url,
-        "CMS_API_ID": SANDBOX_API_ID,
-        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
-        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
-        "DATABASE_PATH": str(tmp_path / "log.db"),
-        "ALLOWED_USERS": USER_ID,
-        "LOG_LEVEL": "DEBUG",
-        "PYTHONPATH": str(ROOT),
-    }
+    return serve_env(
+        tmp_path / "log.db", sandbox, slack, secret=SECRET, token=TOKEN, LOG_LEVEL="DEBUG"
+    )
 
 
 def refuse(env: dict[str, str]) -> str:
@@ -87,20 +75,8 @@ def test_serve_refuses_to_start_with_bad_settings(
 def test_serve_answers_slack_over_http_and_never_logs_secrets(
     env: dict[str, str], slack: SlackStandIn, sandbox: CMSSandbox
 ) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, url = start_serve(env, stderr=subprocess.PIPE)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        match = re.search(r"Listening on (http://\S+)", line)
-        assert match, line
-        url = match.group(1)
         assert httpx.get(url.replace("/slack/events", "/healthz")).text == "ok\n"
         with SlackHarness(url, SECRET, standin=slack) as harness:
             assert harness.command("1042 foundations").status_code == 200
@@ -128,16 +104,7 @@ def test_serve_answers_slack_over_http_and_never_logs_secrets(
 
 
 def test_serve_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    assert "Listening on" in process.stdout.readline()
+    process, _url = start_serve(env, stderr=subprocess.PIPE)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=15)

@@ -60,6 +60,15 @@ def session_form(bot: SlackBot, typed: Typed, metadata: FormMetadata) -> dict[st
     )
 
 
+def _number(text: str, *, least: int = 1) -> int | None:
+    """`text` as a number from `least` to a CMS-sized id (ASCII digits only), else None: a
+    payload may carry any text, and `int()` refuses some digits and very long numbers."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    value = int(text)
+    return value if least <= value < 2**31 else None
+
+
 def _picked(values: object) -> list[Match]:
     """The people chosen in the multi-select, as certain matches (label as shown)."""
     block = values.get(views.PEOPLE_BLOCK) if isinstance(values, Mapping) else None
@@ -70,8 +79,8 @@ def _picked(values: object) -> list[Match]:
         value = str(option.get("value", "")) if isinstance(option, Mapping) else ""
         text = option.get("text") if isinstance(option, Mapping) else None
         label = str(text.get("text", "")) if isinstance(text, Mapping) else ""
-        if value.isdigit() and 0 < int(value) < 2**31:
-            picked.append(Match(label, "id", int(value), label or f"Contact #{value}"))
+        if (contact_id := _number(value)) is not None:
+            picked.append(Match(label, "id", contact_id, label or f"Contact #{contact_id}"))
     return picked
 
 
@@ -125,12 +134,13 @@ def _choices(values: object) -> dict[int, int | None]:
         return choices
     for block_id, block in values.items():
         suffix = str(block_id).removeprefix(views.CHOICE_PREFIX)
-        if suffix == block_id or not suffix.isdigit() or not isinstance(block, Mapping):
+        line = _number(suffix, least=0)
+        if suffix == block_id or line is None or not isinstance(block, Mapping):
             continue
         element = block.get("choice")
         option = element.get("selected_option") if isinstance(element, Mapping) else None
         value = str(option.get("value", "")) if isinstance(option, Mapping) else ""
-        choices[int(suffix)] = int(value) if value.isdigit() else None
+        choices[line] = _number(value)
     return choices
 
 

@@ -26,7 +26,7 @@ from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_K
 from bot.fields import FIELDS
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.standin import Call, SlackStandIn
-from tests.live_app import LiveApp, live_app
+from tests.live_app import LiveApp, live_app, wait_until
 from tests.slack_harness import CHANNEL_ID, USER_ID, command_body, view_submission_payload
 
 EXAMPLES = settings(
@@ -343,6 +343,84 @@ def test_any_value_on_a_button(
     response = app.harness.block_actions(action_id, value=value)
     assert response.status_code in (200, 404)  # 404: no listener for that action
     assert cms_posts(app.sandbox) == posts  # nothing here has failed, so nothing is retried
+    assert unescaped_markup(app.slack.calls()) == []
+    assert trouble(caplog) == []
+
+
+SESSION_GOOD = {
+    "course_id": ["2", "3"],
+    "qualification_id": [""],
+    "booked_at": [""],
+    "attended_at": ["", "last Tuesday"],
+    "completed_at": ["", "yesterday"],
+    "expires_at": ["", "3 years"],
+}
+session_values = st.fixed_dictionaries(  # mostly good (4 in 5): the names are the point here
+    {
+        name: st.tuples(st.integers(0, 4), st.sampled_from(good), hostile_text).map(
+            lambda t: t[2] if t[0] == 4 else t[1]
+        )
+        for name, good in SESSION_GOOD.items()
+    }
+)
+attendance_lists = st.lists(
+    st.one_of(st.sampled_from(["Joan Ellison", "Pritchard", "1042", "Smith"]), hostile_text),
+    min_size=1,
+    max_size=8,
+).map("\n".join)
+
+
+@settings(EXAMPLES, max_examples=25)
+@given(
+    values=session_values,
+    attendance=attendance_lists,
+    people=st.lists(st.one_of(st.sampled_from(["1042", "1002"]), hostile_text), max_size=3),
+)
+def test_any_text_in_the_session_form_and_its_confirmation(
+    app: LiveApp,
+    caplog: pytest.LogCaptureFixture,
+    values: dict[str, str],
+    attendance: str,
+    people: list[str],
+) -> None:
+    opened = len(app.slack.calls("views.open", ok=True))
+    assert app.harness.command("session").status_code == 200
+    form = app.slack.wait_for("views.open", count=opened + 1, ok=True)[-1].response["view"]
+    assert form["callback_id"] == "record_course_bulk"
+    typed: dict[str, Any] = {
+        name: (("chosen", text) if name in ("course_id", "qualification_id") else text)
+        for name, text in values.items()
+    }
+    typed["contact_ids"] = [(f"label {p}", p) for p in people] or None
+    typed["attendance"] = attendance
+    posts = cms_posts(app.sandbox)
+    answer = app.harness.view_submission(form, typed)
+    assert answer.status_code == 200
+    body = answer.json() if answer.text else {}
+    assert unescaped_markup([Call("views.open", body, None, 0, 200, {})]) == []
+    if body.get("response_action") == "update" and body["view"].get("callback_id") != (
+        "record_course_bulk_confirm"
+    ):  # "looking up the names…": the confirm page follows
+        [update] = app.slack.wait_for(
+            lambda c: c.method == "views.update" and c.args.get("view_id") == form["id"],
+            timeout=30,
+        )
+        confirm = update.response["view"]
+    elif body.get("response_action") == "update":
+        confirm = body["view"]
+    else:
+        assert body.get("response_action") == "errors", body
+        assert cms_posts(app.sandbox) == posts
+        confirm = None
+    if confirm is not None and confirm.get("callback_id") == "record_course_bulk_confirm":
+        done = app.harness.view_submission(confirm, {})
+        assert done.status_code == 200
+        assert app.recorder.wait_idle(30)
+        wait_until(
+            lambda: all(s.state.final and s.reported for s in app.store.recent(50)),
+            timeout=30,
+            what="every submission told",
+        )
     assert unescaped_markup(app.slack.calls()) == []
     assert trouble(caplog) == []
 

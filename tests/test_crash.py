@@ -4,7 +4,6 @@ exactly once (one thread reply, across both runs)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -14,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.cms.sandbox import CMSSandbox
 from bot.slack.standin import SlackStandIn
 from tests.live_app import parents, serving, thread_replies, wait_until
-from tests.slack_harness import USER_ID, SlackHarness
+from tests.serving import serve_env
+from tests.slack_harness import SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "crash-test-signing-secret"
@@ -33,21 +33,9 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def env(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))}
-    return {
-        **clean,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "CMS_BASE_URL": sandbox.base_url,
-        "CMS_API_ID": SANDBOX_API_ID,
-        "CMS_SECRET_KEY": SANDBOX_SECRET_KEY,
-        "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
-        "DATABASE_PATH": str(tmp_path / "log.db"),
-        "ALLOWED_USERS": USER_ID,
-        "LOG_LEVEL": "INFO",
-        "PYTHONPATH": str(ROOT),
-    }
+    return serve_env(
+        tmp_path / "log.db", sandbox, slack, secret=SECRET, token=TOKEN, LOG_LEVEL="INFO"
+    )
 
 
 def row(env: dict[str, str], submission_id: int = 1) -> dict[str, Any] | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,8 @@ from bot.cms.sandbox import SANDBOX_DIOCESE_ID, CMSSandbox
 from bot.logs import configure_logging
 from bot.slack.standin import SlackStandIn
 from bot.store import State
-from tests.live_app import ROOT, LiveApp, cms_client, live_app, serving, wait_until
+from tests.live_app import LiveApp, cms_client, live_app, serving, wait_until
+from tests.serving import serve_env
 from tests.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
 
 TOKEN = "xoxb-1111-2222-tokenvalue-a7f3c9"
@@ -148,21 +148,16 @@ def test_serve_at_debug_leaks_nothing(
     sandbox.add_credentials(CMS_API_ID, CMS_SECRET, SANDBOX_DIOCESE_ID)
     database = tmp_path / "log.db"
     with SlackStandIn(token=TOKEN) as slack:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CMS_"))}
-        env = {
-            **clean,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "CMS_BASE_URL": sandbox.base_url,
-            "CMS_API_ID": CMS_API_ID,
-            "CMS_SECRET_KEY": CMS_SECRET,
-            "CMS_DIOCESE_ID": str(SANDBOX_DIOCESE_ID),
-            "DATABASE_PATH": str(database),
-            "ALLOWED_USERS": USER_ID,
-            "LOG_LEVEL": "DEBUG",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = serve_env(
+            database,
+            sandbox,
+            slack,
+            secret=SIGNING_SECRET,
+            token=TOKEN,
+            CMS_API_ID=CMS_API_ID,
+            CMS_SECRET_KEY=CMS_SECRET,
+            LOG_LEVEL="DEBUG",
+        )
         with (
             serving(env, tmp_path, run=1) as (_process, url),
             SlackHarness(url, SIGNING_SECRET, standin=slack) as harness,

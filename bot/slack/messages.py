@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.cms.models import DATE_FIELDS
 from bot.fields import FIELD_LABELS
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import clip, escape
 from bot.store import State, Submission
 
 #: action_id of the button on a failed reply that reopens the form, filled in as before.
@@ -23,17 +23,28 @@ RETRY_ACTION = "retry_submission"
 
 Message = dict[str, Any]
 
+#: Most characters of a message's text and of any one block's text (Slack refuses a section
+#: over 3000, and message text far shorter than what a CMS error may hold).
+MAX_TEXT = 3000
+#: Most characters kept of any one thing the CMS said (a field's errors, a reason).
+MAX_CMS_TEXT = 500
+
+
+def _cms(text: str) -> str:
+    """Words from the CMS, escaped and cut to `MAX_CMS_TEXT`."""
+    return clip(escape(text), MAX_CMS_TEXT)
+
 
 def human_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}}
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_TEXT)}]}
 
 
 def _course_label(submission: Submission, course_name: str | None) -> str:
@@ -125,16 +136,16 @@ def outcome_message(submission: Submission) -> Message:
             lines.append(f"Qualification: *{escape(submission.qualification_name)}*")
         lines.append(f"CMS record: {submission.record_id}")
         lines.extend(_date_lines(submission))
-        text = "\n".join(lines)
+        text = clip("\n".join(lines), MAX_TEXT)
         blocks.append(_section(text))
         return {"text": text, "blocks": blocks}
     if submission.state is State.REJECTED:
         lines = [":x: The CMS refused this record:"]
         for field, messages in (submission.errors or {}).items():
             label = FIELD_LABELS.get(field, field)
-            lines.append(f"• *{escape(label)}*: {escape(' '.join(messages))}")
+            lines.append(f"• *{escape(label)}*: {_cms(' '.join(messages))}")
         if not submission.errors:
-            lines.append(escape(submission.reason or "It gave no reason."))
+            lines.append(_cms(submission.reason or "It gave no reason."))
     elif submission.state is State.NOT_FOUND:
         lines = [
             f":x: Contact {submission.contact_id} was not found in the CMS. "
@@ -142,12 +153,12 @@ def outcome_message(submission: Submission) -> Message:
         ]
     elif submission.state is State.FAILED:
         lines = [
-            ":warning: This was not recorded: " + escape(submission.reason or "an error occurred."),
+            ":warning: This was not recorded: " + _cms(submission.reason or "an error occurred."),
             "Nothing you typed is lost: try again, or open the form again to change it.",
         ]
     else:
         return retry_notice(submission)
-    text = "\n".join(lines)
+    text = clip("\n".join(lines), MAX_TEXT)
     blocks = [_section(text), _buttons(submission)]
     return {"text": text, "blocks": blocks}
 
@@ -156,7 +167,7 @@ def retry_notice(submission: Submission) -> Message:
     """Said once when the CMS does not answer and the bot will try again by itself."""
     text = (
         ":hourglass_flowing_sand: The CMS is not answering right now ("
-        + escape(submission.reason or "no answer")
+        + _cms(submission.reason or "no answer")
         + "). I'll keep trying and reply here with the result."
     )
     return {"text": text, "blocks": [_section(text)]}

@@ -8,6 +8,7 @@ most once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,26 @@ def test_an_answer_that_is_not_json_is_reconciled(app: LiveApp, commit: bool) ->
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
     assert len(posts(app.sandbox)) == (1 if commit else 2)
+
+
+def test_a_cms_refusal_of_any_length_is_told_within_slacks_limits(app: LiveApp) -> None:
+    # The CMS's words go into the reply; Slack refuses a section over 3000 characters and
+    # message text far shorter than what a CMS might send.
+    huge = "The course id <b>&</b> is invalid. " * 2000
+    app.sandbox.fail_next(
+        400, method="POST", body={"errors": {"course_id": [huge], "completed_at": [huge]}}
+    )
+    submission = app.settled(app.submit(JOAN).id)
+    assert submission.state is State.REJECTED
+    assert app.sandbox.records(1042) == []
+    [reply] = thread_replies(app.slack)
+    assert reply.text.startswith(":x: The CMS refused this record:")
+    for call in app.slack.calls("chat.postMessage") + app.slack.calls("chat.update"):
+        assert len(call.args["text"]) <= 4000
+        for block in call.args["blocks"]:
+            text = block.get("text", {}).get("text", "")
+            assert len(text) <= 3000
+            assert not re.search(r"&(?!amp;|lt;|gt;)", text)  # no entity cut in half
 
 
 def test_a_storm_of_429s_is_waited_out_and_never_shown(app: LiveApp) -> None:

@@ -118,6 +118,28 @@ def unescaped_markup(calls: list[Call]) -> list[str]:
     return found
 
 
+def over_slack_limits(calls: list[Call]) -> list[str]:
+    """Messages and views Slack would refuse: a block text over 3000 characters, more than
+    50 blocks in a message (100 in a view), message text over 40,000 characters."""
+    found = []
+    for call in calls:
+        if call.method in ("chat.postMessage", "chat.update"):
+            blocks, most = call.args.get("blocks") or [], 50
+            if len(str(call.args.get("text") or "")) > 40_000:
+                found.append(f"{call.method}: text of {len(call.args['text'])}")
+        elif call.method in ("views.open", "views.push", "views.update"):
+            blocks, most = (call.args.get("view") or {}).get("blocks") or [], 100
+        else:
+            continue
+        if len(blocks) > most:
+            found.append(f"{call.method}: {len(blocks)} blocks")
+        for block in blocks:
+            text = block.get("text")
+            if isinstance(text, Mapping) and len(str(text.get("text", ""))) > 3000:
+                found.append(f"{call.method}: a {block.get('type')} of {len(text['text'])}")
+    return found
+
+
 def trouble(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Errors and tracebacks logged (Bolt's warning about a request no listener wanted is
     neither)."""
@@ -199,6 +221,7 @@ def test_any_text_in_any_field_of_the_modal(
         assert app.store.count() == stored + 1
         app.settled(app.store.recent(1)[0].id)
     assert unescaped_markup(app.slack.calls()) == []
+    assert over_slack_limits(app.slack.calls()) == []
     assert trouble(caplog) == []
 
 
@@ -422,6 +445,7 @@ def test_any_text_in_the_session_form_and_its_confirmation(
             what="every submission told",
         )
     assert unescaped_markup(app.slack.calls()) == []
+    assert over_slack_limits(app.slack.calls()) == []
     assert trouble(caplog) == []
 
 

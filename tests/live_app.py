@@ -8,10 +8,6 @@ started on the way out. Start it again on the same database to play a restart.
 
 from __future__ import annotations
 
-import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -175,39 +171,3 @@ def parents(slack: SlackStandIn, channel: str = CHANNEL_ID) -> list[Message]:
 
 def events(store: Store, submission_id: int) -> list[str]:
     return [e["event"] for e in store.events(submission_id)]
-
-
-@contextmanager
-def serving(
-    env: dict[str, str], logs: Path, *, run: int
-) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`python -m bot serve` on a free port; yields the process and its events URL. Stops it
-    (SIGTERM) on the way out unless it was killed already."""
-    out = (logs / f"serve-{run}.out").open("wb")
-    err = (logs / f"serve-{run}.err").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
-        env=env,
-        cwd=ROOT,
-        stdout=out,
-        stderr=err,
-    )
-    try:
-        line = wait_until(
-            lambda: re.search(
-                r"Listening on (http://\S+)", (logs / f"serve-{run}.out").read_text()
-            ),
-            timeout=30,
-            what="serve to listen",
-        )
-        yield process, line.group(1)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        out.close()
-        err.close()

@@ -1,16 +1,22 @@
-"""`python -m bot serve` as a real process, pointed at a Slack stand-in and a CMS sandbox."""
+"""`python -m bot serve` as a real process, pointed at a Slack stand-in and a CMS sandbox.
+
+Its output goes to files under the test's folder (a pipe that nobody reads could fill up and
+stall a server logging at DEBUG)."""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.slack.standin import SlackStandIn
+from tests.live_app import wait_until
 from tests.slack_harness import USER_ID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,23 +50,37 @@ def serve_env(
     }
 
 
-def start_serve(
-    env: dict[str, str], *, stderr: int | IO[str] | None = subprocess.DEVNULL
-) -> tuple[subprocess.Popen[str], str]:
-    """Start `serve` on a free loopback port; return the process and its events URL."""
+@contextmanager
+def serving(
+    env: dict[str, str], logs: Path, *, run: int
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`python -m bot serve` on a free port; yields the process and its events URL. Stops it
+    (SIGTERM) on the way out unless it was killed already."""
+    out = (logs / f"serve-{run}.out").open("wb")
+    err = (logs / f"serve-{run}.err").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", "0", "--host", "127.0.0.1"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-        text=True,
+        stdout=out,
+        stderr=err,
     )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"Listening on (http://\S+)", line)
-    if match is None:
-        process.kill()
-        process.communicate()
-        raise AssertionError(f"serve did not start: {line!r}")
-    return process, match.group(1)
+    try:
+        line = wait_until(
+            lambda: re.search(
+                r"Listening on (http://\S+)", (logs / f"serve-{run}.out").read_text()
+            ),
+            timeout=30,
+            what="serve to listen",
+        )
+        yield process, line.group(1)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        out.close()
+        err.close()

@@ -20,7 +20,7 @@ from bot.slack.server import HttpServer
 from bot.slack.standin import Call, SlackStandIn
 from bot.store import BatchState, State, Store
 from tests.conftest import sandbox_client
-from tests.serving import serve_env, start_serve
+from tests.serving import serve_env, serving
 from tests.slack_harness import CHANNEL_ID, SlackHarness
 from tests.test_slack_e2e import SECRET, settings_for
 
@@ -310,8 +310,7 @@ def test_a_crash_half_way_resumes_the_rest(
     people = add_people(sandbox, 12)
     env = serve_env(tmp_path / "log.db", sandbox, slack, secret=SECRET, token="xoxb-bulk")
 
-    first, url = start_serve(env)
-    try:
+    with serving(env, tmp_path, run=1) as (first, url):
         with SlackHarness(url, SECRET, standin=slack) as harness:
             view = open_session_form(harness, slack)
             harness.view_submission(
@@ -324,19 +323,14 @@ def test_a_crash_half_way_resumes_the_rest(
             wait_until(
                 lambda: len([r for r in sandbox.records() if r["contact_id"] in people]) >= 4
             )
-    finally:
         first.send_signal(signal.SIGKILL)
-        first.communicate(timeout=10)
+        first.wait(10)
     sandbox.delay = 0
     done_before = len([r for r in sandbox.records() if r["contact_id"] in people])
     assert 4 <= done_before < 12
 
-    second, _url = start_serve(env)
-    try:
+    with serving(env, tmp_path, run=2):
         wait_until(lambda: summary_replies(slack), timeout=60)
-    finally:
-        second.send_signal(signal.SIGTERM)
-        second.communicate(timeout=15)
     held = [r["contact_id"] for r in sandbox.records() if r["contact_id"] in people]
     assert sorted(held) == sorted(people)  # every one, each once
     [summary] = summary_replies(slack)

@@ -15,8 +15,8 @@ import pytest
 
 from bot.cms.sandbox import CMSSandbox
 from bot.slack.standin import SlackStandIn
-from tests.live_app import parents, serving, thread_replies, wait_until
-from tests.serving import serve_env
+from tests.live_app import parents, thread_replies, wait_until
+from tests.serving import serve_env, serving
 from tests.slack_harness import SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent

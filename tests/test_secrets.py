@@ -17,8 +17,8 @@ from bot.cms.sandbox import SANDBOX_DIOCESE_ID, CMSSandbox
 from bot.logs import configure_logging
 from bot.slack.standin import SlackStandIn
 from bot.store import State
-from tests.live_app import LiveApp, cms_client, live_app, serving, wait_until
-from tests.serving import serve_env
+from tests.live_app import LiveApp, cms_client, live_app, wait_until
+from tests.serving import serve_env, serving
 from tests.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
 
 TOKEN = "xoxb-1111-2222-tokenvalue-a7f3c9"

@@ -15,7 +15,7 @@ import pytest
 
 from bot.cms.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.slack.standin import SlackStandIn
-from tests.serving import serve_env, start_serve
+from tests.serving import serve_env, serving
 from tests.slack_harness import CHANNEL_ID, SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,10 +73,9 @@ def test_serve_refuses_to_start_with_bad_settings(
 
 
 def test_serve_answers_slack_over_http_and_never_logs_secrets(
-    env: dict[str, str], slack: SlackStandIn, sandbox: CMSSandbox
+    env: dict[str, str], slack: SlackStandIn, sandbox: CMSSandbox, tmp_path: Path
 ) -> None:
-    process, url = start_serve(env, stderr=subprocess.PIPE)
-    try:
+    with serving(env, tmp_path, run=1) as (_process, url):
         assert httpx.get(url.replace("/slack/events", "/healthz")).text == "ok\n"
         with SlackHarness(url, SECRET, standin=slack) as harness:
             assert harness.command("1042 foundations").status_code == 200
@@ -90,23 +89,17 @@ def test_serve_answers_slack_over_http_and_never_logs_secrets(
         assert len(sandbox.records(1042)) == 1
         replies = [m for m in slack.messages(CHANNEL_ID) if m.thread_ts]
         assert "Safeguarding Foundations" in replies[0].text
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _out, err = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _out, err = process.communicate()
+    err = (tmp_path / "serve-1.err").read_text()
     for secret in (SECRET, TOKEN, SANDBOX_SECRET_KEY):
         assert secret not in err
     assert not re.search(r"sig=[0-9a-f]{64}", err)
     assert "submission 1: recorded" in err
 
 
-def test_serve_stops_cleanly_on_sigterm(env: dict[str, str]) -> None:
-    process, _url = start_serve(env, stderr=subprocess.PIPE)
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=15)
+def test_serve_stops_cleanly_on_sigterm(env: dict[str, str], tmp_path: Path) -> None:
+    with serving(env, tmp_path, run=1) as (process, _url):
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
     assert process.returncode == 0
     assert time.monotonic() - started < 10

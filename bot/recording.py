@@ -133,7 +133,7 @@ def _read_id(text: str, name: str, *, required: bool) -> int | None:
         )
     value = int(text)
     if not 0 < value <= MAX_ID:
-        raise UserInputError(f"{value} is not a valid {label} number.")
+        raise UserInputError(f"{_quote(text)} is not a valid {label} number.")
     return value
 
 

@@ -350,6 +350,26 @@ def test_malformed_but_signed_requests(
     assert trouble(caplog) == []
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", '{"view": null}'),  # found by the test above
+        ("application/json", '{"view": null, "type": "view_submission"}'),
+        ("application/x-www-form-urlencoded", 'payload={"type":"view_submission","view":null}'),
+        ("application/x-www-form-urlencoded", 'payload={"type":"block_actions","actions":[null]}'),
+        ("application/json", "[]"),
+        ("application/json", "null"),
+        ("application/x-www-form-urlencoded", "payload=%FF%FE"),
+    ],
+)
+def test_known_malformed_bodies(
+    app: LiveApp, caplog: pytest.LogCaptureFixture, content_type: str, body: str
+) -> None:
+    response = app.harness.post(body, content_type=content_type)
+    assert response.status_code < 500, response.text
+    assert trouble(caplog) == []
+
+
 @EXAMPLES
 @given(
     action_id=st.sampled_from([REOPEN_ACTION, RETRY_ACTION, "contact_id", "nonsense"]),

@@ -99,6 +99,11 @@ def test_dates_out_of_order_are_refused() -> None:
     assert list(errors) == ["completed_at"]
 
 
+def test_a_huge_id_is_quoted_short() -> None:
+    errors = errors_of(typed(contact_id="9" * 500))
+    assert errors["contact_id"] == f'"{"9" * 40}…" is not a valid contact number.'
+
+
 def test_all_field_errors_come_back_at_once_in_form_order() -> None:
     errors = errors_of(Typed(course_id="abc", booked_at="soon", expires_at="n/a"))
     assert list(errors) == ["contact_id", "course_id", "booked_at", "expires_at"]

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+#: Larger request bodies are refused with 413 before anything reads them.
+MAX_BODY = 4 * 1024 * 1024
 
 #: Keys of a request body that Bolt reads as objects (when present and not null).
 _OBJECT_KEYS = ("view", "user", "team", "container", "channel", "message", "event", "state")
@@ -55,6 +57,8 @@ def readable(raw: bytes, content_type: str | None) -> bool:
         return False
     if not isinstance(body, dict):
         return False
+    if "view" in body and not isinstance(body["view"], Mapping):
+        return False  # Bolt reads a present `view` as an object, even when it is null
     for key in _OBJECT_KEYS:
         if body.get(key) is not None and not isinstance(body[key], Mapping):
             return False
@@ -110,7 +114,13 @@ class HttpServer:
         self._server = cast(
             Any,
             create_server(
-                wsgi_app(app), host=host, port=port, threads=threads, ident="record-course"
+                wsgi_app(app),
+                host=host,
+                port=port,
+                threads=threads,
+                ident="record-course",
+                # Slack's largest requests (a modal's state) are tens of kilobytes.
+                max_request_body_size=MAX_BODY,
             ),
         )
         self.host = host

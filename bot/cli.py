@@ -195,8 +195,8 @@ def _add_record(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.recording import Origin, Typed
     from bot.store import State
+    from bot.submission import Origin, Typed
 
     if args.diocese is not None:
         settings = settings.model_copy(update={"cms_diocese_id": args.diocese})

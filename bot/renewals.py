@@ -8,7 +8,7 @@ The rules live in a TOML file (the `RENEWALS_PATH` setting, `renewals.toml` by d
     2 = "36 months"                          # by course id
 
 When a submission leaves the expiry blank but gives a completion date (or, without one, an
-attended date), and its course has a rule, `bot.recording.check` fills the expiry in: the
+attended date), and its course has a rule, `bot.submission.check` fills the expiry in: the
 completion date plus the course's period, read by `bot.dates` exactly as a typed "3 years"
 in the expiry field would be. The reply says that it was filled in, and from what.
 

@@ -24,10 +24,11 @@ from bot.console.form import Form
 from bot.console.render import Style, message_lines, render_mrkdwn
 from bot.console.terminal import Terminal
 from bot.console.thread import ThreadPrinter
-from bot.recording import Origin, Recorder, Typed
+from bot.recording import Recorder
 from bot.slack import views
 from bot.slack.standin import Call
 from bot.store import Store
+from bot.submission import Origin, Typed
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,9 @@ import pytest
 
 from bot.cms.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.errors import SubmissionInvalid
-from bot.recording import Checked, Origin, Recorder, Typed, check
+from bot.recording import Recorder
 from bot.store import State, Store, Submission
+from bot.submission import Checked, Origin, Typed, check
 from tests.conftest import sandbox_client
 
 TODAY = dt.date(2026, 11, 27)  # a Friday

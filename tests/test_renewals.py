@@ -16,11 +16,12 @@ from bot.cms.client import CMSClient
 from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.dates import Period, read_period
 from bot.errors import ConfigError, DateError
-from bot.recording import Origin, Recorder, Typed, check
+from bot.recording import Recorder
 from bot.renewals import RenewalRules, load_renewals, parse_renewals, renewals_from_settings
 from bot.settings import load_settings
 from bot.slack.messages import outcome_message
 from bot.store import MIGRATIONS, State, Store
+from bot.submission import Origin, Typed, check
 from tests.conftest import NOW
 
 ROOT = Path(__file__).resolve().parent.parent

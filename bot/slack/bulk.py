@@ -24,10 +24,10 @@ from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance,
 from bot.cms.models import Contact
 from bot.errors import SubmissionInvalid
 from bot.fields import FIELD_LABELS
-from bot.recording import Typed
 from bot.slack import views
 from bot.slack.payloads import FormMetadata, actor, read_form, team_id
 from bot.store import Batch, BatchState, StoreError
+from bot.submission import Typed
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackBot

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack
 
 from bot.errors import SubmissionInvalid
-from bot.recording import MAX_ID, Origin, Typed
 from bot.slack import views
 from bot.slack.bulk import NOT_ALLOWED, register_bulk, session_form, wants_session
 from bot.slack.commandtext import parse_command_text
@@ -33,6 +32,7 @@ from bot.slack.payloads import (
     team_id,
 )
 from bot.store import Submission
+from bot.submission import MAX_ID, Origin, Typed
 
 if TYPE_CHECKING:
     from bot.slack.app import SlackBot

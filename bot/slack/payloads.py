@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.fields import FIELDS
-from bot.recording import Typed
+from bot.submission import Typed
 
 #: Longest text kept from any one value of a payload.
 _MAX = 500

@@ -22,14 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.cms.sandbox import CMSSandbox  # noqa: E402 (after the path is set)
-from bot.recording import Recorder  # noqa: E402
-from bot.slack.app import create_app  # noqa: E402
-from bot.slack.server import HttpServer  # noqa: E402
 from bot.slack.standin import SlackStandIn  # noqa: E402
-from bot.store import Store  # noqa: E402
-from tests.conftest import sandbox_client  # noqa: E402
-from tests.slack_harness import CHANNEL_ID, SlackHarness  # noqa: E402
-from tests.test_slack_e2e import SECRET, settings_for  # noqa: E402
+from tests.live_app import cms_client, live_app  # noqa: E402
+from tests.slack_harness import CHANNEL_ID  # noqa: E402
 
 
 def main() -> None:
@@ -46,16 +41,9 @@ def main() -> None:
             int(sandbox.add_contact(f"Person{n}", f"Attendee{n}", post="Sidesman")["id"])
             for n in range(args.people)
         ]
-        settings = settings_for(Path(tmp), slack, sandbox)
-        store = Store(settings.database_path)
-        cms = sandbox_client(sandbox)
-        cms.reconcile_settle = 1.0
-        recorder = Recorder(store, cms)
-        bot = create_app(settings, recorder)
-        recorder.start()
-        server = HttpServer(bot.app, host="127.0.0.1", port=0).start()
-        harness = SlackHarness(server.url, SECRET, standin=slack)
-        try:
+        cms = cms_client(sandbox, settle=1.0)
+        with live_app(Path(tmp) / "bench.db", slack, sandbox, cms=cms, retry_delays=(5.0,)) as app:
+            harness, store = app.harness, app.store
             harness.command("session")
             view = slack.wait_for("views.open", ok=True)[-1].response["view"]
             harness.view_submission(
@@ -79,13 +67,6 @@ def main() -> None:
             calls = list(sandbox.calls)
             records = [r for r in sandbox.records() if r["contact_id"] in people]
             states = [s.state for s in store.recent(10_000)]
-        finally:
-            harness.close()
-            server.close()
-            recorder.stop()
-            bot.close()
-            cms.close()
-            store.close()
     theoretical = 60 * args.people / args.rate
     too_many = sum(1 for c in calls if c[2] == 429)
     print(f"{args.people} people at {args.rate} CMS calls a minute")

@@ -63,6 +63,19 @@ class LiveApp:
         assert answer.json() == {"response_action": "clear"}, answer.text
         return self.store.recent(1)[0]
 
+    def thread(self, timeout: float = 10.0) -> tuple[Message, list[Message]]:
+        """Wait for the newest parent message to have a reply; return it and its replies."""
+
+        def found() -> tuple[Message, list[Message]] | None:
+            tops = parents(self.slack)
+            if not tops:
+                return None
+            replies = self.slack.messages(CHANNEL_ID, thread_ts=tops[-1].ts)
+            replies = [r for r in replies if r.ts != tops[-1].ts]
+            return (tops[-1], replies) if replies else None
+
+        return wait_until(found, timeout=timeout, what="a thread reply")
+
     def settled(self, submission_id: int, timeout: float = 20.0) -> Submission:
         """Wait until the submission is final and its outcome told; return it."""
         return wait_until(

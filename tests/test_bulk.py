@@ -14,15 +14,11 @@ from bot.bulk import Match, chosen_contacts, match_line, parse_attendance, resol
 from bot.cms.models import Contact
 from bot.cms.sandbox import CMSSandbox
 from bot.errors import CMSUnavailable
-from bot.recording import Recorder
-from bot.slack.app import create_app
-from bot.slack.server import HttpServer
 from bot.slack.standin import Call, SlackStandIn
 from bot.store import BatchState, State, Store
-from tests.conftest import sandbox_client
+from tests.live_app import SECRET, LiveApp, cms_client, live_app
 from tests.serving import serve_env, serving
 from tests.slack_harness import CHANNEL_ID, SlackHarness
-from tests.test_slack_e2e import SECRET, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,25 +126,7 @@ def add_people(sandbox: CMSSandbox, count: int) -> list[int]:
     ]
 
 
-class App:
-    def __init__(self, tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> None:
-        settings = settings_for(tmp_path, slack, sandbox)
-        self.store = Store(settings.database_path)
-        self.cms = sandbox_client(sandbox, rate_window=1.0)
-        self.recorder = Recorder(self.store, self.cms, retry_delays=(0.1,))
-        self.bot = create_app(settings, self.recorder)
-        self.bot.catalogue.refresh()
-        self.recorder.start()
-        self.server = HttpServer(self.bot.app, host="127.0.0.1", port=0).start()
-        self.harness = SlackHarness(self.server.url, SECRET, standin=slack)
-
-    def close(self) -> None:
-        self.harness.close()
-        self.server.close()
-        self.recorder.stop()
-        self.bot.close()
-        self.cms.close()
-        self.store.close()
+App = LiveApp
 
 
 @pytest.fixture
@@ -159,9 +137,9 @@ def slack() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> Iterator[App]:
-    running = App(tmp_path, sandbox, slack)
-    yield running
-    running.close()
+    cms = cms_client(sandbox, rate_window=1.0)  # the sandbox's windows are shortened below
+    with live_app(tmp_path / "log.db", slack, sandbox, cms=cms, retry_delays=(0.1,)) as running:
+        yield running
 
 
 def open_session_form(harness: SlackHarness, slack: SlackStandIn, text: str = "") -> dict[str, Any]:

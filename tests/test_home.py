@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.cms.sandbox import CMSSandbox
 from bot.expiring import Expiring
-from bot.recording import Recorder
-from bot.settings import load_settings
-from bot.slack.app import SlackBot, create_app
+from bot.slack.app import SlackBot
 from bot.slack.home import (
     MAX_EXPIRING,
     MAX_FAILURES,
@@ -28,10 +26,9 @@ from bot.slack.home import (
     not_allowed_view,
 )
 from bot.slack.messages import RETRY_ACTION
-from bot.slack.server import HttpServer
 from bot.slack.standin import Call, SlackStandIn
 from bot.store import State, Store, Submission
-from tests.conftest import sandbox_client
+from tests.live_app import LiveApp, live_app
 from tests.slack_harness import (
     API_APP_ID,
     TEAM_ID,
@@ -317,8 +314,6 @@ def test_the_home_of_someone_not_on_the_list() -> None:
 
 # --- end to end ------------------------------------------------------------------------------
 
-SECRET = "home-signing-secret"
-TOKEN = "xoxb-home-test-token"
 OUTSIDER = "U0OUTSIDER"
 _events = iter(range(1, 10_000))
 
@@ -357,10 +352,23 @@ def app_home_opened(user_id: str, tab: str = "home") -> str:
 
 @dataclass
 class Running:
-    slack: SlackStandIn
-    bot: SlackBot
-    harness: SlackHarness
-    store: Store
+    app: LiveApp
+
+    @property
+    def slack(self) -> SlackStandIn:
+        return self.app.slack
+
+    @property
+    def bot(self) -> SlackBot:
+        return self.app.bot
+
+    @property
+    def harness(self) -> SlackHarness:
+        return self.app.harness
+
+    @property
+    def store(self) -> Store:
+        return self.app.store
 
     def open_home(self, user_id: str = USER_ID, tab: str = "home") -> httpx.Response:
         return self.harness.post(app_home_opened(user_id, tab), content_type="application/json")
@@ -373,35 +381,11 @@ class Running:
 
 @pytest.fixture
 def running(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[Running]:
-    with SlackStandIn() as slack:
-        settings = load_settings(
-            _env_file=None,
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.url,
-            cms_base_url=sandbox.base_url,
-            cms_api_id=SANDBOX_API_ID,
-            cms_secret_key=SANDBOX_SECRET_KEY,
-            cms_diocese_id=SANDBOX_DIOCESE_ID,
-            database_path=tmp_path / "log.db",
-            allowed_users=USER_ID,
-        )
-        store = Store(settings.database_path)
-        recorder = Recorder(store, sandbox_client(sandbox), retry_delays=())
-        bot = create_app(settings, recorder)
-        bot.catalogue.refresh()
-        recorder.start()
-        server = HttpServer(bot.app, host="127.0.0.1", port=0).start()
-        harness = SlackHarness(server.url, SECRET, standin=slack)
-        try:
-            yield Running(slack, bot, harness, store)
-        finally:
-            harness.close()
-            server.close()
-            recorder.stop()
-            bot.close()
-            recorder.cms.close()
-            store.close()
+    with (
+        SlackStandIn() as slack,
+        live_app(tmp_path / "log.db", slack, sandbox, retry_delays=()) as app,
+    ):
+        yield Running(app)
 
 
 def seed(store: Store, today: dt.date) -> dict[str, int]:

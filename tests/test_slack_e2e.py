@@ -5,99 +5,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.recording import Recorder
-from bot.settings import Settings, load_settings
-from bot.slack.app import SlackBot, create_app
+from bot.cms.sandbox import CMSSandbox
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
-from bot.slack.server import HttpServer
-from bot.slack.standin import Message, SlackStandIn
-from bot.store import State, Store
-from tests.conftest import sandbox_client
-from tests.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
+from bot.slack.standin import SlackStandIn
+from bot.store import State
+from tests.live_app import LiveApp, live_app
+from tests.slack_harness import CHANNEL_ID, USER_ID, Signing
 
-SECRET = "e2e-signing-secret"
-TOKEN = "xoxb-e2e-test-token"
 OUTSIDER = "U0OUTSIDER"
 
 
-@dataclass
-class Running:
-    slack: SlackStandIn
-    sandbox: CMSSandbox
-    bot: SlackBot
-    server: HttpServer
-    harness: SlackHarness
-    store: Store
-
-    def open_form(self, text: str = "") -> dict[str, Any]:
-        """Run the command and return the modal it opened."""
-        before = len(self.slack.calls("views.open"))
-        response = self.harness.command(text)
-        assert response.status_code == 200
-        calls = self.slack.wait_for("views.open", count=before + 1)
-        view: dict[str, Any] = calls[-1].response["view"]
-        return view
-
-    def thread(self, timeout: float = 10.0) -> tuple[Message, list[Message]]:
-        """Wait for the parent message and its first reply; return both."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            parents = [m for m in self.slack.messages(CHANNEL_ID) if m.thread_ts is None]
-            if parents:
-                replies = self.slack.messages(CHANNEL_ID, thread_ts=parents[-1].ts)
-                replies = [r for r in replies if r.ts != parents[-1].ts]
-                if replies:
-                    return parents[-1], replies
-            time.sleep(0.02)
-        raise AssertionError(f"no thread reply; calls: {[c.method for c in self.slack.calls()]}")
-
-
-def settings_for(
-    tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox, **extra: Any
-) -> Settings:
-    return load_settings(
-        _env_file=None,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        cms_base_url=sandbox.base_url,
-        cms_api_id=SANDBOX_API_ID,
-        cms_secret_key=SANDBOX_SECRET_KEY,
-        cms_diocese_id=SANDBOX_DIOCESE_ID,
-        database_path=tmp_path / "log.db",
-        allowed_users=USER_ID,
-        **extra,
-    )
+Running = LiveApp
 
 
 @pytest.fixture
 def running(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[Running]:
-    with SlackStandIn() as slack:
-        settings = settings_for(tmp_path, slack, sandbox)
-        store = Store(settings.database_path)
-        recorder = Recorder(store, sandbox_client(sandbox), retry_delays=(0.1, 0.1))
-        bot = create_app(settings, recorder)
-        bot.catalogue.refresh()
-        recorder.start()
-        server = HttpServer(bot.app, host="127.0.0.1", port=0).start()
-        harness = SlackHarness(server.url, SECRET, standin=slack)
-        try:
-            yield Running(slack, sandbox, bot, server, harness, store)
-        finally:
-            harness.close()
-            server.close()
-            recorder.stop()
-            bot.close()
-            recorder.cms.close()
-            store.close()
+    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
+        yield app
 
 
 def post_calls(sandbox: CMSSandbox) -> list[Any]:

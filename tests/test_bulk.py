@@ -143,8 +143,9 @@ def app(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> Iterator[Ap
 
 
 def open_session_form(harness: SlackHarness, slack: SlackStandIn, text: str = "") -> dict[str, Any]:
+    opened = len(slack.calls("views.open", ok=True))
     assert harness.command(f"session {text}").status_code == 200
-    view: dict[str, Any] = slack.wait_for("views.open", ok=True)[-1].response["view"]
+    view: dict[str, Any] = slack.wait_for("views.open", opened + 1, ok=True)[-1].response["view"]
     assert view["callback_id"] == "record_course_bulk"
     return view
 
@@ -255,6 +256,37 @@ def test_people_picked_from_the_list_go_straight_to_confirmation(
     wait_until(lambda: summary_replies(slack))
     [summary] = summary_replies(slack)
     assert "Maggie Holloway (#1001): CMS record" in summary
+
+
+def test_a_session_submitted_twice_leaves_out_those_already_recorded(
+    app: App, sandbox: CMSSandbox, slack: SlackStandIn
+) -> None:
+    before = len(sandbox.records())
+    values = {"attendance": "1042\n1001", "course_id": ("Leadership", "3")}
+
+    def confirm_page() -> dict[str, Any]:
+        count = len(slack.calls("views.update", ok=True))
+        app.harness.view_submission(open_session_form(app.harness, slack), values)
+        view: dict[str, Any] = slack.wait_for("views.update", count + 1, ok=True)[-1].response[
+            "view"
+        ]
+        return view
+
+    app.harness.view_submission(confirm_page(), {})
+    wait_until(lambda: len(summary_replies(slack)) == 1)
+    again = confirm_page()
+    assert "Already submitted in the last hour (2)" in str(again["blocks"])
+    assert "Found (" not in str(again["blocks"])
+    choice = next(b for b in again["blocks"] if b.get("block_id") == "again")
+    assert choice["element"]["initial_option"]["value"] == "leave_out"
+    app.harness.view_submission(again, {"again": ("Leave them out", "leave_out")})
+    time.sleep(0.5)
+    assert len(sandbox.records()) == before + 2  # nothing sent the second time
+
+    third = confirm_page()
+    app.harness.view_submission(third, {"again": ("Record them again", "again")})
+    wait_until(lambda: len(summary_replies(slack)) == 2)
+    assert len(sandbox.records()) == before + 4
 
 
 def test_session_form_needs_people_and_good_dates(app: App, slack: SlackStandIn) -> None:

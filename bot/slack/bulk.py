@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack
@@ -101,13 +102,29 @@ def _summary(bot: SlackBot, batch: Batch) -> str:
     return ", ".join(parts)
 
 
+def repeats(bot: SlackBot, batch: Batch, contacts: Iterable[int]) -> set[int]:
+    """The contacts whose same record (course, qualification, dates) was submitted in the
+    last hour: recording them again is probably a mistake."""
+    checked = bot.recorder.check_common(Typed(**batch.typed))
+    return {
+        contact_id
+        for contact_id in contacts
+        if bot.recorder.probable_duplicate(replace(checked, contact_id=contact_id)) is not None
+    }
+
+
 def confirm_page(bot: SlackBot, batch: Batch) -> dict[str, Any]:
     matches = [Match.from_json(m) for m in batch.matches]
-    certain, seen = [], set()
+    found = {m.contact_id for m in matches if m.status in ("id", "exact") and m.contact_id}
+    repeated_ids = repeats(bot, batch, found)
+    certain: list[str] = []
+    repeated: list[str] = []
+    seen: set[int | None] = set()
     for m in matches:  # each person once, however often pasted or picked
         if m.status in ("id", "exact") and m.contact_id not in seen:
             seen.add(m.contact_id)
-            certain.append(m.label + (f"  ← “{m.line}”" if m.line and m.line != m.label else ""))
+            line = m.label + (f"  ← “{m.line}”" if m.line and m.line != m.label else "")
+            (repeated if m.contact_id in repeated_ids else certain).append(line)
     ambiguous = [
         (i, m.line, [(label, str(cid)) for label, cid in m.candidates])
         for i, m in enumerate(matches)
@@ -124,7 +141,16 @@ def confirm_page(bot: SlackBot, batch: Batch) -> dict[str, Any]:
         certain=certain,
         ambiguous=ambiguous,
         missing=missing,
+        repeated=repeated,
     )
+
+
+def _again(values: object) -> bool:
+    """Whether the person chose to record again those submitted in the last hour."""
+    block = values.get(views.AGAIN_BLOCK) if isinstance(values, Mapping) else None
+    element = block.get(views.AGAIN_BLOCK) if isinstance(block, Mapping) else None
+    option = element.get("selected_option") if isinstance(element, Mapping) else None
+    return isinstance(option, Mapping) and option.get("value") == views.AGAIN
 
 
 def _choices(values: object) -> dict[int, int | None]:
@@ -244,6 +270,10 @@ def register_bulk(bot: SlackBot) -> None:
         values = state.get("values") if isinstance(state, Mapping) else None
         matches = resolve([Match.from_json(m) for m in batch.matches], _choices(values))
         contacts = chosen_contacts([], matches, {})
+        if not _again(values):  # the same record in the last hour: left out, as the page said
+            found = [m.contact_id for m in matches if m.status in ("id", "exact") and m.contact_id]
+            left_out = repeats(bot, batch, found)
+            contacts = [c for c in contacts if c not in left_out]
         if not contacts:
             ack(response_action="clear")
             store.update_batch(batch.id, state=BatchState.ABANDONED)

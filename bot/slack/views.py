@@ -39,6 +39,8 @@ from bot.slack.mrkdwn import clip, escape, plain
 
 __all__ = [
     "ACTION_IDS",
+    "AGAIN",
+    "AGAIN_BLOCK",
     "ATTENDANCE_BLOCK",
     "BLOCK_IDS",
     "BULK_CALLBACK_ID",
@@ -289,6 +291,10 @@ ATTENDANCE_BLOCK = "attendance"
 CHOICE_PREFIX = "choose_"
 #: The option that leaves an ambiguous line out.
 SKIP = "skip"
+#: The confirm page's choice for people whose same record was submitted in the last hour.
+AGAIN_BLOCK = "again"
+AGAIN = "again"
+LEAVE_OUT = "leave_out"
 #: Room kept for the other blocks of the confirm page (Slack allows 100 blocks).
 _MAX_CHOICES = 90
 
@@ -357,6 +363,7 @@ def bulk_confirm_modal(
     certain: Iterable[str],
     ambiguous: Iterable[tuple[int, str, Iterable[tuple[str, str]]]],
     missing: Iterable[str],
+    repeated: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The page that shows how each line was matched, before anything is recorded.
 
@@ -366,8 +373,11 @@ def bulk_confirm_modal(
         ambiguous: (line index, the line as typed, [(label, contact id), ...]) for each line
             that matched several people: the person chooses one, or to skip the line.
         missing: one plain-text line per line that matched nobody (it is left out).
+        repeated: one plain-text line per person found whose same record was submitted in
+            the last hour: left out unless the person chooses `AGAIN` in block `AGAIN_BLOCK`.
     """
     certain, ambiguous, missing = list(certain), list(ambiguous), list(missing)
+    repeated = list(repeated)
     blocks: list[Block] = [_mrkdwn_section(escape(summary))]
     if certain:
         blocks.extend(_listing(f"*Found ({len(certain)})*", certain))
@@ -387,10 +397,24 @@ def bulk_confirm_modal(
                 ),
             )
         )
+    if repeated:
+        blocks.extend(_listing(f"*Already submitted in the last hour ({len(repeated)})*", repeated))
+        leave_out = Option(value=LEAVE_OUT, label="Leave them out")
+        blocks.append(
+            InputBlock(
+                block_id=AGAIN_BLOCK,
+                label=PlainTextObject(text="Record them again?"),
+                element=StaticSelectElement(
+                    action_id=AGAIN_BLOCK,
+                    options=[leave_out, Option(value=AGAIN, label="Record them again")],
+                    initial_option=leave_out,
+                ),
+            )
+        )
     left_out = missing + [line for _, line, _ in ambiguous[_MAX_CHOICES:]]
     if left_out:
         blocks.extend(_listing(f"*Not found, left out ({len(left_out)})*", left_out))
-    nobody = not certain and not ambiguous
+    nobody = not certain and not ambiguous and not repeated
     if nobody:
         blocks.append(
             _mrkdwn_section("Nobody to record: go back and pick people or check the list.")

@@ -279,7 +279,9 @@ def test_a_session_submitted_twice_leaves_out_those_already_recorded(
     assert "Found (" not in str(again["blocks"])
     choice = next(b for b in again["blocks"] if b.get("block_id") == "again")
     assert choice["element"]["initial_option"]["value"] == "leave_out"
-    app.harness.view_submission(again, {"again": ("Leave them out", "leave_out")})
+    answer = app.harness.view_submission(again, {"again": ("Leave them out", "leave_out")})
+    assert answer.json()["response_action"] == "update"
+    assert "Nothing was recorded" in str(answer.json()["view"]["blocks"])
     time.sleep(0.5)
     assert len(sandbox.records()) == before + 2  # nothing sent the second time
 

@@ -40,6 +40,10 @@ SESSION_WORDS = frozenset({"session", "bulk", "attendees", "several", "many", "g
 
 NEED_PEOPLE = "Pick people here, or paste an attendance list below."
 NOT_ALLOWED = "You are not on the list of people who may record training."
+NOTHING_RECORDED = (
+    "Nothing was recorded: everyone left on the list was either left out or already "
+    "submitted in the last hour."
+)
 
 
 def wants_session(text: str) -> tuple[bool, str]:
@@ -275,8 +279,11 @@ def register_bulk(bot: SlackBot) -> None:
             left_out = repeats(bot, batch, found)
             contacts = [c for c in contacts if c not in left_out]
         if not contacts:
-            ack(response_action="clear")
             store.update_batch(batch.id, state=BatchState.ABANDONED)
+            ack(
+                response_action="update",
+                view=views.busy_modal(NOTHING_RECORDED, title="Record a session"),
+            )
             return
         batch = store.update_batch(batch.id, matches=[m.to_json() for m in matches])
         recorder.submit_batch(batch, contacts)

@@ -302,8 +302,9 @@ class Console:
 
         A view with inputs is asked field by field; one with a submit button but no inputs
         is a yes/no question. A view without a submit button can only be closed: when it is
-        the app's answer to a submission (a "please wait" page), the console first waits for
-        the app to replace it with ``views.update``, as Slack would show the new view.
+        the app's answer to a submission and has a callback id (a "please wait" page, see
+        `bot.slack.views.busy_modal`), the console first waits for the app to replace it with
+        ``views.update``, as Slack would show the new view.
         """
         say = self.terminal.say
         view_id = str(view.get("id") or "")
@@ -313,7 +314,9 @@ class Console:
         updates = 0  # views.update calls of this view before the latest submission
         while True:
             if not view.get("submit"):
-                replaced = self._await_view_update(view_id, updates) if answered else None
+                # A page the app will replace carries a callback id; one without is final.
+                pending = answered and bool(view.get("callback_id"))
+                replaced = self._await_view_update(view_id, updates) if pending else None
                 if replaced is None:
                     raise Cancelled
                 view, answered = replaced, False

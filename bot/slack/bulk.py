@@ -253,6 +253,7 @@ def register_bulk(bot: SlackBot) -> None:
             view=views.busy_modal(
                 f"Looking up {len(lines)} name{'s' if len(lines) != 1 else ''} in the CMS…",
                 title="Record a session",
+                callback_id=views.BULK_MATCHING_CALLBACK_ID,
             ),
         )
         bot.views.submit(guarded, batch.id, view_id)

@@ -45,6 +45,7 @@ __all__ = [
     "BLOCK_IDS",
     "BULK_CALLBACK_ID",
     "BULK_CONFIRM_CALLBACK_ID",
+    "BULK_MATCHING_CALLBACK_ID",
     "CALLBACK_ID",
     "CHOICE_PREFIX",
     "DATE_BLOCKS",
@@ -192,9 +193,15 @@ def record_modal(
     ).to_dict()
 
 
-def busy_modal(text: str, *, title: str = "Record a course") -> dict[str, Any]:
-    """A modal that only says `text` (plain text, escaped), e.g. while the form loads."""
-    return _message_modal(title, text)
+def busy_modal(
+    text: str, *, title: str = "Record a course", callback_id: str | None = None
+) -> dict[str, Any]:
+    """A modal that only says `text` (plain text, escaped), e.g. while the form loads.
+
+    A `callback_id` marks a page that the app will replace with ``views.update`` (such as
+    `BULK_MATCHING_CALLBACK_ID`); one without is final, and only closes.
+    """
+    return _message_modal(title, text, callback_id)
 
 
 def error_modal(title: str, text: str) -> dict[str, Any]:
@@ -229,9 +236,10 @@ def _title(text: str) -> PlainTextObject:
     return PlainTextObject(text=plain(text, _TITLE_MAX))
 
 
-def _message_modal(title: str, text: str) -> dict[str, Any]:
+def _message_modal(title: str, text: str, callback_id: str | None = None) -> dict[str, Any]:
     return View(
         type="modal",
+        callback_id=callback_id,
         title=_title(title),
         close=_title("Close"),
         blocks=[SectionBlock(text=MarkdownTextObject(text=clip(escape(text) or " ", _TEXT_MAX)))],
@@ -284,6 +292,8 @@ def _date_block(block_id: str, initial: str | None) -> InputBlock:
 #: callback_id of the form for several people, and of the page that confirms the matches.
 BULK_CALLBACK_ID = "record_course_bulk"
 BULK_CONFIRM_CALLBACK_ID = "record_course_bulk_confirm"
+#: callback_id of the page shown while the names are looked up (replaced when they are).
+BULK_MATCHING_CALLBACK_ID = "record_course_bulk_matching"
 #: Block (and action) ids of the form's people pick-list and pasted attendance list.
 PEOPLE_BLOCK = "contact_ids"
 ATTENDANCE_BLOCK = "attendance"

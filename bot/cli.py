@@ -131,10 +131,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if bot.socket_mode and settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from slack_sdk.errors import SlackApiError, SlackClientError
 
             log.info("connecting to Slack in Socket Mode")
             handler = SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
-            handler.start()  # type: ignore[no-untyped-call]
+            try:
+                handler.start()  # type: ignore[no-untyped-call]
+            except KeyboardInterrupt:
+                log.info("stopping")
+            except SlackApiError as exc:
+                error = exc.response.get("error") or "refused"
+                raise ConfigError(
+                    f"Slack refused the Socket Mode connection ({error}): check SLACK_APP_TOKEN "
+                    "(an app-level token with connections:write) and that Socket Mode is on."
+                ) from None
+            except (SlackClientError, OSError) as exc:
+                raise ConfigError(
+                    f"Cannot reach Slack for Socket Mode ({type(exc).__name__})."
+                ) from None
         else:
             from bot.slack.server import HttpServer
 

@@ -103,3 +103,13 @@ def test_serve_stops_cleanly_on_sigterm(env: dict[str, str], tmp_path: Path) -> 
         process.wait(timeout=15)
     assert process.returncode == 0
     assert time.monotonic() - started < 10
+
+
+def test_socket_mode_refused_by_slack_says_why(env: dict[str, str], slack: SlackStandIn) -> None:
+    slack.fail("apps.connections.open", "invalid_auth", times=None)
+    stderr = refuse({**env, "SLACK_APP_TOKEN": "xapp-1-A0TEST-123-abc", "SLACK_SIGNING_SECRET": ""})
+    assert "Slack refused the Socket Mode connection (invalid_auth)" in stderr
+    assert "Traceback" not in stderr
+    assert "xapp-1-A0TEST-123-abc" not in stderr
+    [call] = slack.calls("apps.connections.open")
+    assert call.token == "xapp-1-A0TEST-123-abc"  # the app-level token, not the bot token

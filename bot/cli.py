@@ -139,6 +139,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 handler.start()  # type: ignore[no-untyped-call]
             except KeyboardInterrupt:
                 log.info("stopping")
+                handler.close()  # type: ignore[no-untyped-call]
             except SlackApiError as exc:
                 error = exc.response.get("error") or "refused"
                 raise ConfigError(

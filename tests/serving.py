@@ -52,10 +52,11 @@ def serve_env(
 
 @contextmanager
 def serving(
-    env: dict[str, str], logs: Path, *, run: int
+    env: dict[str, str], logs: Path, *, run: int, listens: bool = True
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`python -m bot serve` on a free port; yields the process and its events URL. Stops it
-    (SIGTERM) on the way out unless it was killed already."""
+    """`python -m bot serve` on a free port; yields the process and its events URL (empty
+    when it does not listen: Socket Mode). Stops it (SIGTERM) on the way out unless it was
+    killed already."""
     out = (logs / f"serve-{run}.out").open("wb")
     err = (logs / f"serve-{run}.err").open("wb")
     process = subprocess.Popen(
@@ -66,6 +67,9 @@ def serving(
         stderr=err,
     )
     try:
+        if not listens:
+            yield process, ""
+            return
         line = wait_until(
             lambda: re.search(
                 r"Listening on (http://\S+)", (logs / f"serve-{run}.out").read_text()

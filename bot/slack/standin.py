@@ -219,6 +219,9 @@ class SlackStandIn:
         self._faults = _Faults()
         self._ts_counter = itertools.count(_FIRST_TS, _TS_STEP)
         self._ids = itertools.count(1)
+        #: Where ``apps.connections.open`` sends Socket Mode clients (see `SocketModeStandIn`);
+        #: None: Socket Mode is off, as for an app without it.
+        self.socket_mode_url: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -761,6 +764,11 @@ class SlackStandIn:
             raise _Unanswered("no_such_subteam")
         return {"users": list(self._usergroups[group])}
 
+    def _apps_connections_open(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            raise _Unanswered("socket_mode_not_enabled")
+        return {"url": self.socket_mode_url}
+
     def _users_info(self, args: Mapping[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("user", ""))
         user = self._users.get(user_id)
@@ -796,6 +804,7 @@ _METHODS: dict[str, _Handler] = {
     "conversations.open": SlackStandIn._conversations_open,
     "usergroups.users.list": SlackStandIn._usergroups_users_list,
     "users.info": SlackStandIn._users_info,
+    "apps.connections.open": SlackStandIn._apps_connections_open,
 }
 
 

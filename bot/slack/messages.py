@@ -173,11 +173,13 @@ def retry_notice(submission: Submission) -> Message:
     return {"text": text, "blocks": [_section(text)]}
 
 
-def direct_message(submission: Submission, *, channel_id: str | None, problem: str) -> Message:
-    """The outcome sent to the person directly when the channel could not be used."""
+def direct_message(
+    outcome: Message, *, channel_id: str | None, problem: str, subject: str | None = None
+) -> Message:
+    """`outcome` sent to the person directly when the channel could not be used."""
     where = f" in <#{escape(channel_id)}>" if channel_id else ""
-    intro = f"I couldn't post{where} ({escape(problem)}), so here is the result of your submission."
-    outcome = outcome_message(submission)
+    of = f" of {subject}" if subject else ""
+    intro = f"I couldn't post{where} ({escape(problem)}), so here is the result{of}."
     return {
         "text": intro + "\n" + outcome["text"],
         "blocks": [_context(intro), *outcome["blocks"]],

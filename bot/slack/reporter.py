@@ -35,7 +35,6 @@ from bot.slack.messages import (
     parent_message,
     retry_notice,
 )
-from bot.slack.mrkdwn import escape
 from bot.store import Batch, BatchState, Submission
 
 log = logging.getLogger(__name__)
@@ -254,7 +253,8 @@ class SlackReporter:
             )
         except (_NoChannel, *SLACK_FAILURES) as exc:
             reason = str(exc) if isinstance(exc, _NoChannel) else _problem(exc)
-            if not self._send_direct(batch.user_id, batch.channel_id, reason, summary):
+            direct = direct_message(summary, channel_id=batch.channel_id, problem=reason)
+            if not batch.user_id or self._send_direct(batch.user_id, direct) is not None:
                 return  # told again after a restart
             how = "dm"
         store.update_batch(batch_id, reported=1, state=BatchState.DONE)
@@ -263,27 +263,15 @@ class SlackReporter:
                 self._recorder.mark_reported(submission.id, how)
         self._batch_updated.pop(batch_id, None)
 
-    def _send_direct(
-        self, user_id: str | None, channel_id: str | None, problem: str, message: Message
-    ) -> bool:
-        if not user_id:
-            return False
-        where = f" in <#{escape(channel_id)}>" if channel_id else ""
-        intro = f"I couldn't post{where} ({escape(problem)}), so here is the result."
+    def _send_direct(self, user_id: str, message: Message) -> str | None:
+        """Post `message` to the person directly; what went wrong, or None once sent."""
         try:
             opened = self._client.conversations_open(users=user_id)
-            self._client.chat_postMessage(
-                channel=str(opened["channel"]["id"]),
-                text=intro + "\n" + message["text"],
-                blocks=[
-                    {"type": "context", "elements": [{"type": "mrkdwn", "text": intro}]},
-                    *list(message["blocks"]),
-                ],
-            )
+            self._client.chat_postMessage(channel=str(opened["channel"]["id"]), **message)
         except SLACK_FAILURES as exc:
             log.error("direct message to %s failed: %s", user_id, _problem(exc))
-            return False
-        return True
+            return _problem(exc)
+        return None
 
     def _reply(self, submission: Submission, message: Message) -> None:
         self._client.chat_postMessage(
@@ -306,15 +294,16 @@ class SlackReporter:
         if not submission.user_id:
             log.error("submission %s: outcome could not be delivered to anyone", submission.id)
             return
-        try:
-            opened = self._client.conversations_open(users=submission.user_id)
-            channel = str(opened["channel"]["id"])
-            message = direct_message(submission, channel_id=submission.channel_id, problem=problem)
-            self._client.chat_postMessage(channel=channel, **message)
-        except SLACK_FAILURES as exc:
-            # Left unreported: it is told again when the app restarts.
-            log.error("submission %s: direct message failed: %s", submission.id, _problem(exc))
-            self._recorder.store.note(submission.id, "report_failed", {"error": _problem(exc)})
+        message = direct_message(
+            outcome_message(submission),
+            channel_id=submission.channel_id,
+            problem=problem,
+            subject="your submission",
+        )
+        failed = self._send_direct(submission.user_id, message)
+        if failed is not None:
+            # Left unreported: it is told again later, or when the app restarts.
+            self._recorder.store.note(submission.id, "report_failed", {"error": failed})
             self._retell_later(submission.id)
             return
         self._recorder.mark_reported(submission.id, "dm")

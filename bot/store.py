@@ -340,9 +340,6 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(f"The submission log could not be written: {exc}") from exc
 
-    def now(self) -> dt.datetime:
-        return self._clock()
-
     # Hot paths use plain SQL on the shared connection: sqlite-utils' table helpers ask the
     # schema on every call, which costs more than the query. Schema work stays with it.
 
@@ -379,7 +376,7 @@ class Store:
             }
         )
         with self._transaction() as db:
-            existing = self._by_key(db, row["key"])
+            existing = self._by_key(row["key"])
             if existing is not None:
                 return existing, False
             new_id = self._insert("submissions", row)
@@ -491,7 +488,7 @@ class Store:
 
     # -- reading --------------------------------------------------------------------------
 
-    def _by_key(self, db: Database, key: str) -> Submission | None:
+    def _by_key(self, key: str) -> Submission | None:
         rows = self._rows("SELECT * FROM submissions WHERE key = ?", [key])
         return _from_row(rows[0]) if rows else None
 
@@ -504,7 +501,7 @@ class Store:
 
     def by_key(self, key: str) -> Submission | None:
         with self._lock:
-            return self._by_key(self._db, key)
+            return self._by_key(key)
 
     def recent(self, limit: int = 20, *, user_id: str | None = None) -> list[Submission]:
         where, args = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])

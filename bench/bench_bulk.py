@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.cms.sandbox import CMSSandbox  # noqa: E402 (after the path is set)
-from bot.slack.standin import SlackStandIn  # noqa: E402
-from tests.live_app import cms_client, live_app  # noqa: E402
-from tests.slack_harness import CHANNEL_ID  # noqa: E402
+from bot.local.sandbox import CMSSandbox  # noqa: E402 (after the path is set)
+from bot.local.slack_standin import SlackStandIn  # noqa: E402
+from tests.support.live_app import cms_client, live_app  # noqa: E402
+from tests.support.slack_harness import CHANNEL_ID  # noqa: E402
 
 
 def main() -> None:

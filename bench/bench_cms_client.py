@@ -34,13 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.cms.client import CONTACT_FIELDS, CMSClient
 from bot.cms.models import NewCourseRecord
-from bot.cms.sandbox import (
+from bot.cms.signing import signed
+from bot.local.sandbox import (
     SANDBOX_API_ID,
     SANDBOX_DIOCESE_ID,
     SANDBOX_SECRET_KEY,
     CMSSandbox,
 )
-from bot.cms.signing import signed
 
 RECORD = NewCourseRecord(
     course_id=2,

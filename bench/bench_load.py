@@ -41,11 +41,11 @@ import httpx
 
 from bot import dates
 from bot.cms.client import CMSClient
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.slack.standin import SlackStandIn
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_standin import SlackStandIn
 from bot.store import State
-from tests.live_app import LiveApp, live_app, thread_replies
-from tests.slack_harness import FieldValue, SlackHarness
+from tests.support.live_app import LiveApp, live_app, thread_replies
+from tests.support.slack_harness import FieldValue, SlackHarness
 
 CONTACTS = [1002, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1042]
 SEARCHES = ["Holloway", "Pritchard", "Ellison", "Okafor", "Smith", "1042", "Jo"]

@@ -28,10 +28,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox  # noqa: E402 (after the path is set)
-from bot.slack.standin import Message, SlackStandIn  # noqa: E402 (after the path is set)
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox  # noqa: E402 (after the path is set)
+from bot.local.slack_standin import Message, SlackStandIn  # noqa: E402 (after the path is set)
 from bot.store import State, Store  # noqa: E402 (after the path is set)
-from tests.slack_harness import CHANNEL_ID, USER_ID, SlackHarness  # noqa: E402 (after the path is set)
+from tests.support.slack_harness import CHANNEL_ID, USER_ID, SlackHarness  # noqa: E402 (after the path is set)
 
 SECRET = "bench-signing-secret"
 CONTACTS = [1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1042]

@@ -73,7 +73,7 @@ def _add_sandbox(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cms.sandbox import run_sandbox
+    from bot.local.sandbox import run_sandbox
 
     run_sandbox(port=args.port, data_path=args.data, rate_limit=args.rate_limit)
     return EXIT_OK
@@ -449,10 +449,11 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     stand-in, the CMS sandbox in-process unless CMS credentials are set."""
     from contextlib import ExitStack
 
-    from bot import console, dates
-    from bot.cms.sandbox import CMSSandbox
+    from bot import dates
+    from bot.local import console
+    from bot.local.sandbox import CMSSandbox
+    from bot.local.slack_standin import SlackStandIn
     from bot.slack.app import create_app
-    from bot.slack.standin import SlackStandIn
 
     if args.log_level is None:
         logging.getLogger().setLevel(logging.WARNING)  # the terminal is the interface

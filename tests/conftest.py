@@ -12,10 +12,10 @@ import pytest
 from hypothesis import settings
 
 from bot.cms.client import CMSClient
-from bot.cms.sandbox import CMSSandbox
+from bot.local.sandbox import CMSSandbox
 from bot.recording import Recorder
 from bot.store import Store
-from tests.live_app import cms_client
+from tests.support.live_app import cms_client
 
 # CI replays the same examples every run (a failure there is reproducible, and a submission
 # never fails on a new random draw); a developer's runs keep exploring.
@@ -33,7 +33,7 @@ def sandbox() -> Iterator[CMSSandbox]:
 
 
 def sandbox_client(sandbox: CMSSandbox, **kwargs: Any) -> CMSClient:
-    """A real client talking over HTTP to the running sandbox (see `tests.live_app`)."""
+    """A real client talking over HTTP to the running sandbox (see `tests.support.live_app`)."""
     return cms_client(sandbox, **kwargs)
 
 

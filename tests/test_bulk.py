@@ -12,13 +12,13 @@ import pytest
 
 from bot.bulk import Match, chosen_contacts, match_line, parse_attendance, resolve
 from bot.cms.models import Contact
-from bot.cms.sandbox import CMSSandbox
 from bot.errors import CMSUnavailable
-from bot.slack.standin import Call, SlackStandIn
+from bot.local.sandbox import CMSSandbox
+from bot.local.slack_standin import Call, SlackStandIn
 from bot.store import BatchState, State, Store
-from tests.live_app import SECRET, LiveApp, cms_client, live_app
-from tests.serving import serve_env, serving
-from tests.slack_harness import CHANNEL_ID, SlackHarness
+from tests.support.live_app import SECRET, LiveApp, cms_client, live_app
+from tests.support.serving import serve_env, serving
+from tests.support.slack_harness import CHANNEL_ID, SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import time
 from bot.catalogue import Choice, ContactSearch, CourseCatalogue, contact_label
 from bot.cms.client import CMSClient
 from bot.cms.models import Contact
-from bot.cms.sandbox import CMSSandbox
+from bot.local.sandbox import CMSSandbox
 
 
 def test_courses_are_fetched_once_and_searched_in_memory(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

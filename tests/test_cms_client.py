@@ -30,7 +30,7 @@ from bot.errors import (
     ConfigError,
 )
 from bot.settings import Settings
-from tests.cms_fixtures import SECRET, WALL, FakeTime, rate, record_json, sent_params
+from tests.support.cms_fixtures import SECRET, WALL, FakeTime, rate, record_json, sent_params
 
 BASE = "https://cms.test"
 COURSES = "/v2/contacts/1042/courses"

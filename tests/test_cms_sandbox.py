@@ -23,13 +23,6 @@ import pytest
 
 from bot.cms.client import CMSClient
 from bot.cms.models import NewCourseRecord
-from bot.cms.sandbox import (
-    SANDBOX_API_ID,
-    SANDBOX_DIOCESE_ID,
-    SANDBOX_SECRET_KEY,
-    CMSSandbox,
-    run_sandbox,
-)
 from bot.cms.signing import signed
 from bot.errors import (
     CMSAnswerLost,
@@ -40,7 +33,14 @@ from bot.errors import (
     CMSValidationError,
     ConfigError,
 )
-from tests.cms_fixtures import FakeTime, client_for
+from bot.local.sandbox import (
+    SANDBOX_API_ID,
+    SANDBOX_DIOCESE_ID,
+    SANDBOX_SECRET_KEY,
+    CMSSandbox,
+    run_sandbox,
+)
+from tests.support.cms_fixtures import FakeTime, client_for
 
 FOUNDATIONS = NewCourseRecord(
     course_id=2,

@@ -19,14 +19,14 @@ import httpx
 import pytest
 
 from bot.cms.client import CMSClient
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.console.form import Form
-from bot.console.render import Style, message_lines, render_mrkdwn
-from bot.console.terminal import Terminal
-from bot.console.thread import ThreadPrinter
+from bot.local.console.form import Form
+from bot.local.console.render import Style, message_lines, render_mrkdwn
+from bot.local.console.terminal import Terminal
+from bot.local.console.thread import ThreadPrinter
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_standin import Call
 from bot.recording import Recorder
 from bot.slack import views
-from bot.slack.standin import Call
 from bot.store import Store
 from bot.submission import Origin, Typed
 

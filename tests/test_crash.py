@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.cms.sandbox import CMSSandbox
-from bot.slack.standin import SlackStandIn
-from tests.live_app import parents, thread_replies, wait_until
-from tests.serving import serve_env, serving
-from tests.slack_harness import SlackHarness
+from bot.local.sandbox import CMSSandbox
+from bot.local.slack_standin import SlackStandIn
+from tests.support.live_app import parents, thread_replies, wait_until
+from tests.support.serving import serve_env, serving
+from tests.support.slack_harness import SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "crash-test-signing-secret"

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.cms.sandbox import CMSSandbox
+from bot.local.sandbox import CMSSandbox
+from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import RETRY_ACTION
-from bot.slack.standin import SlackStandIn
 from bot.store import State
-from tests.live_app import (
+from tests.support.live_app import (
     LiveApp,
     cms_client,
     events,
@@ -28,7 +28,7 @@ from tests.live_app import (
     thread_replies,
     wait_until,
 )
-from tests.slack_harness import USER_ID
+from tests.support.slack_harness import USER_ID
 
 JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
 RETRYING = "I'll keep trying"

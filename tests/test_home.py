@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.cms.sandbox import CMSSandbox
 from bot.expiring import Expiring
+from bot.local.sandbox import CMSSandbox
+from bot.local.slack_standin import Call, SlackStandIn
 from bot.slack.app import SlackBot
 from bot.slack.home import (
     MAX_EXPIRING,
@@ -26,10 +27,9 @@ from bot.slack.home import (
     not_allowed_view,
 )
 from bot.slack.messages import RETRY_ACTION
-from bot.slack.standin import Call, SlackStandIn
 from bot.store import State, Store, Submission
-from tests.live_app import LiveApp, live_app
-from tests.slack_harness import (
+from tests.support.live_app import LiveApp, live_app
+from tests.support.slack_harness import (
     API_APP_ID,
     TEAM_ID,
     USER_ID,

@@ -22,12 +22,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot import cli
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.fields import FIELDS
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_standin import Call, SlackStandIn
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
-from bot.slack.standin import Call, SlackStandIn
-from tests.live_app import LiveApp, live_app, wait_until
-from tests.slack_harness import CHANNEL_ID, USER_ID, command_body, view_submission_payload
+from tests.support.live_app import LiveApp, live_app, wait_until
+from tests.support.slack_harness import CHANNEL_ID, USER_ID, command_body, view_submission_payload
 
 EXAMPLES = settings(
     max_examples=60,

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
+from bot.local.slack_standin import SlackStandIn
 from bot.slack.permissions import Permissions
-from bot.slack.standin import SlackStandIn
 
 
 @pytest.fixture

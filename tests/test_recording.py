@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cms.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.errors import SubmissionInvalid
+from bot.local.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.recording import Recorder
 from bot.store import State, Store, Submission
 from bot.submission import Checked, Origin, Typed, check

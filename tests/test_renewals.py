@@ -13,9 +13,9 @@ from sqlite_utils import Database
 
 from bot.cli import build_recorder, close_recorder, render_outcome
 from bot.cms.client import CMSClient
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.dates import Period, read_period
 from bot.errors import ConfigError, DateError
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.recording import Recorder
 from bot.renewals import RenewalRules, load_renewals, parse_renewals, renewals_from_settings
 from bot.settings import load_settings

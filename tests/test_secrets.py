@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.cms.sandbox import SANDBOX_DIOCESE_ID, CMSSandbox
+from bot.local.sandbox import SANDBOX_DIOCESE_ID, CMSSandbox
+from bot.local.slack_standin import SlackStandIn
 from bot.logs import configure_logging
-from bot.slack.standin import SlackStandIn
 from bot.store import State
-from tests.live_app import LiveApp, cms_client, live_app, wait_until
-from tests.serving import serve_env, serving
-from tests.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
+from tests.support.live_app import LiveApp, cms_client, live_app, wait_until
+from tests.support.serving import serve_env, serving
+from tests.support.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
 
 TOKEN = "xoxb-1111-2222-tokenvalue-a7f3c9"
 SIGNING_SECRET = "signing-secret-4e1d9b7c2a"

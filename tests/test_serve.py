@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.cms.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
-from bot.slack.standin import SlackStandIn
-from tests.serving import serve_env, serving
-from tests.slack_harness import CHANNEL_ID, SlackHarness
+from bot.local.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_standin import SlackStandIn
+from tests.support.serving import serve_env, serving
+from tests.support.slack_harness import CHANNEL_ID, SlackHarness
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "serve-test-signing-secret"

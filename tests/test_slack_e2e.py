@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.cms.sandbox import CMSSandbox
+from bot.local.sandbox import CMSSandbox
+from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
-from bot.slack.standin import SlackStandIn
 from bot.store import State
-from tests.live_app import LiveApp, live_app
-from tests.slack_harness import CHANNEL_ID, USER_ID, Signing
+from tests.support.live_app import LiveApp, live_app
+from tests.support.slack_harness import CHANNEL_ID, USER_ID, Signing
 
 OUTSIDER = "U0OUTSIDER"
 

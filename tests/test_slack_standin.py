@@ -1,4 +1,4 @@
-"""The Slack Web API stand-in (`bot.slack.standin`) and the request harness (`slack_harness`).
+"""The Slack Web API stand-in (`bot.local.slack_standin`) and the request harness (`slack_harness`).
 
 The stand-in is driven by slack_sdk's own `WebClient`, over real HTTP, as the app drives it.
 The harness is checked by its signatures and payloads round-tripping, and end to end against
@@ -24,8 +24,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack.standin import RESPONSE_URL, Call, SlackStandIn
-from tests.slack_harness import (
+from bot.local.slack_standin import RESPONSE_URL, Call, SlackStandIn
+from tests.support.slack_harness import (
     CHANNEL_ID,
     USER_ID,
     Signing,

@@ -9,12 +9,12 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.cms.sandbox import CMSSandbox
-from bot.slack.requests import command_body, view_submission_payload
-from bot.slack.socketmode import SocketModeStandIn
-from bot.slack.standin import SlackStandIn
-from tests.live_app import thread_replies, wait_until
-from tests.serving import serve_env, serving
+from bot.local.sandbox import CMSSandbox
+from bot.local.slack_requests import command_body, view_submission_payload
+from bot.local.slack_standin import SlackStandIn
+from tests.support.live_app import thread_replies, wait_until
+from tests.support.serving import serve_env, serving
+from tests.support.socketmode import SocketModeStandIn
 
 APP_TOKEN = "xapp-1-A0STANDIN-1-socketmodetoken"
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.console.render import clean, message_lines
-from bot.console.terminal import Terminal
-from bot.slack.standin import RESPONSE_URL, Call
+from bot.local.console.render import clean, message_lines
+from bot.local.console.terminal import Terminal
+from bot.local.slack_standin import RESPONSE_URL, Call
 
 __all__ = ["BOT_NAME", "EDIT_EVERY", "Button", "ThreadPrinter"]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cms.models import DATE_FIELDS
-from bot.cms.sandbox import demo
+from bot.local.sandbox import demo
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: The fields of a related course record as the API shows it (the sandbox also keeps

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from bot.cms.client import CMSClient
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 
 #: The wall-clock time the unit tests pretend it is.
 WALL = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)

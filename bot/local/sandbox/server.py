@@ -10,12 +10,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bot.cms.sandbox.api import Credentials, RateLimiter, SandboxAPI
-from bot.cms.sandbox.demo import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
-from bot.cms.sandbox.faults import Fault, FaultQueue
-from bot.cms.sandbox.httpd import SandboxHandler, SandboxServer
-from bot.cms.sandbox.state import SandboxState, utc_now
 from bot.errors import ConfigError
+from bot.local.sandbox.api import Credentials, RateLimiter, SandboxAPI
+from bot.local.sandbox.demo import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
+from bot.local.sandbox.faults import Fault, FaultQueue
+from bot.local.sandbox.httpd import SandboxHandler, SandboxServer
+from bot.local.sandbox.state import SandboxState, utc_now
 
 Call = tuple[str, str, int | None]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Literal
 
-from bot.cms.sandbox.api import TOO_MANY, Answer, error
+from bot.local.sandbox.api import TOO_MANY, Answer, error
 
 FaultAction = Literal["status", "drop", "stall"]
 

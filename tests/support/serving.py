@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.slack.standin import SlackStandIn
-from tests.live_app import wait_until
-from tests.slack_harness import USER_ID
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_standin import SlackStandIn
+from tests.support.live_app import wait_until
+from tests.support.slack_harness import USER_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 

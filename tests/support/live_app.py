@@ -18,14 +18,14 @@ from typing import Any, TypeVar
 import httpx
 
 from bot.cms.client import CMSClient
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_standin import Message, SlackStandIn
 from bot.recording import Recorder
 from bot.settings import Settings, load_settings
 from bot.slack.app import SlackBot, create_app
 from bot.slack.server import HttpServer
-from bot.slack.standin import Message, SlackStandIn
 from bot.store import Store, Submission
-from tests.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
+from tests.support.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
 
 T = TypeVar("T")
 

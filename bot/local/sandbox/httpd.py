@@ -18,11 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.cms.sandbox.api import Answer, error
-from bot.cms.sandbox.faults import fault_answer
+from bot.local.sandbox.api import Answer, error
+from bot.local.sandbox.faults import fault_answer
 
 if TYPE_CHECKING:
-    from bot.cms.sandbox.server import CMSSandbox
+    from bot.local.sandbox.server import CMSSandbox
 
 log = logging.getLogger(__name__)
 

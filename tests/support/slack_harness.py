@@ -4,10 +4,10 @@ Slack delivers slash commands as form-encoded bodies and interactions (``view_su
 ``block_suggestion``, ``block_actions``) as a form-encoded ``payload=<json>``, each signed
 with the app's signing secret. `SlackHarness` builds those bodies, signs them with
 `slack_sdk.signature.SignatureVerifier`, and POSTs them with httpx to ``<app>/slack/events``.
-The payload builders live in `bot.slack.requests` (the local console uses them too) and
+The payload builders live in `bot.local.slack_requests` (the local console uses them too) and
 are re-exported here for the tests.
 
-Typical end-to-end use, with the Web API replaced by `bot.slack.standin.SlackStandIn`::
+Typical end-to-end use, with the Web API replaced by `bot.local.slack_standin.SlackStandIn`::
 
     with SlackStandIn() as slack, SlackHarness(app_url, SECRET, standin=slack) as harness:
         assert harness.command("1042 foundations").status_code == 200
@@ -28,7 +28,7 @@ from typing import Any, Self
 
 import httpx
 
-from bot.slack.requests import (  # noqa: F401 (re-exported for the tests)
+from bot.local.slack_requests import (  # noqa: F401 (re-exported for the tests)
     API_APP_ID,
     CHANNEL_ID,
     CHANNEL_NAME,
@@ -53,7 +53,7 @@ from bot.slack.requests import (  # noqa: F401 (re-exported for the tests)
     user_json,
     view_submission_payload,
 )
-from bot.slack.standin import SlackStandIn
+from bot.local.slack_standin import SlackStandIn
 
 # ---------------------------------------------------------------------- signing
 

@@ -4,9 +4,9 @@
 port. See `server.CMSSandbox` for the fault hooks and `demo` for the fixed ids.
 """
 
-from bot.cms.sandbox.demo import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
-from bot.cms.sandbox.faults import Fault
-from bot.cms.sandbox.server import CMSSandbox, run_sandbox
+from bot.local.sandbox.demo import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
+from bot.local.sandbox.faults import Fault
+from bot.local.sandbox.server import CMSSandbox, run_sandbox
 
 __all__ = [
     "SANDBOX_API_ID",

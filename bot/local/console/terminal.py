@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.console.render import Style, clean
+from bot.local.console.render import Style, clean
 
 __all__ = ["MAX_INPUT", "Terminal"]
 

@@ -4,7 +4,7 @@ and what the app asked Slack to show written back as a thread.
 Every request goes through Bolt's own dispatch, signed as Slack signs it, so the listeners,
 the modal, the core and the reporter are exactly those of `serve`. What the app asks of
 Slack's Web API lands on the `SlackStandIn`; its observer hook prints messages as they
-arrive, and the forms the app opens are filled in by `bot.console.form`.
+arrive, and the forms the app opens are filled in by `bot.local.console.form`.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from typing import Any
 
 from slack_bolt.request import BoltRequest
 
-from bot.console.form import Cancelled, Field, Form
-from bot.console.render import clean
-from bot.console.terminal import Terminal
-from bot.console.thread import Button, ThreadPrinter
-from bot.slack.app import SlackBot
-from bot.slack.requests import (
+from bot.local.console.form import Cancelled, Field, Form
+from bot.local.console.render import clean
+from bot.local.console.terminal import Terminal
+from bot.local.console.thread import Button, ThreadPrinter
+from bot.local.slack_requests import (
     CHANNEL_ID,
     CHANNEL_NAME,
     FieldValue,
@@ -34,7 +33,8 @@ from bot.slack.requests import (
     signature_headers,
     view_submission_payload,
 )
-from bot.slack.standin import Call, SlackStandIn
+from bot.local.slack_standin import Call, SlackStandIn
+from bot.slack.app import SlackBot
 from bot.store import Submission
 
 __all__ = ["COMMAND", "HELP", "Console"]

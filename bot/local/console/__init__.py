@@ -18,14 +18,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.cms.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.console.render import Style, message_lines, render_mrkdwn
-from bot.console.session import HELP, Console
-from bot.console.terminal import Terminal
 from bot.errors import ConfigError
+from bot.local.console.render import Style, message_lines, render_mrkdwn
+from bot.local.console.session import HELP, Console
+from bot.local.console.terminal import Terminal
+from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
+from bot.local.slack_requests import USER_ID, USER_NAME
+from bot.local.slack_standin import SlackStandIn
 from bot.settings import Settings
-from bot.slack.requests import USER_ID, USER_NAME
-from bot.slack.standin import SlackStandIn
 from bot.store import Store
 
 __all__ = [

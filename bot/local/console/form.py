@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
-from bot.console.render import clean, render_mrkdwn
-from bot.console.terminal import Terminal
-from bot.slack.requests import FieldValue
+from bot.local.console.render import clean, render_mrkdwn
+from bot.local.console.terminal import Terminal
+from bot.local.slack_requests import FieldValue
 
 __all__ = ["CANCEL", "Cancelled", "Field", "Form", "Suggest"]
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.cms.sandbox.state import SandboxState
 from bot.cms.signing import SIG, signed, verify
+from bot.local.sandbox.state import SandboxState
 
 TOO_MANY = "You have made too many requests."
 _CONTACT_COURSES = re.compile(r"/v2/contacts/([^/]+)/courses")

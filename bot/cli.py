@@ -1,7 +1,8 @@
 """The command line, `python -m bot <command>`.
 
-This module only parses arguments, builds settings, logging and the pieces a command needs,
-and turns outcomes into output and exit codes. The work lives in the modules it calls.
+This module only parses arguments, reads the settings, configures logging, calls
+`bot.compose` (which builds and wires every piece) and turns outcomes into output and exit
+codes. The work lives in the modules it calls.
 """
 
 from __future__ import annotations
@@ -10,19 +11,17 @@ import argparse
 import datetime as dt
 import json
 import logging
-import signal
 import sys
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from bot import compose
 from bot.errors import BotError, ConfigError, SubmissionInvalid, UserInputError
 from bot.fields import FIELD_LABELS
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.recording import Recorder
     from bot.store import Submission
 
 
@@ -112,86 +111,18 @@ def _add_serve(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """The Slack app: HTTP mode behind waitress, or Socket Mode with SLACK_APP_TOKEN."""
-    from bot import dates
-    from bot.slack.app import check_slack_settings, create_app
-
-    check_slack_settings(settings)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy stops us: finish cleanly
-    dates.warm_up()
-    recorder = build_recorder(settings)
-    bot = create_app(settings, recorder)
-    bot.catalogue.courses()  # starts fetching the course list in the background
-    recorder.start()
-    try:
-        if bot.socket_mode and settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-            from slack_sdk.errors import SlackApiError, SlackClientError
-
-            log.info("connecting to Slack in Socket Mode")
-            handler = SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value())
-            try:
-                handler.start()  # type: ignore[no-untyped-call]
-            except KeyboardInterrupt:
-                log.info("stopping")
-                handler.close()  # type: ignore[no-untyped-call]
-            except SlackApiError as exc:
-                error = exc.response.get("error") or "refused"
-                raise ConfigError(
-                    f"Slack refused the Socket Mode connection ({error}): check SLACK_APP_TOKEN "
-                    "(an app-level token with connections:write) and that Socket Mode is on."
-                ) from None
-            except (SlackClientError, OSError) as exc:
-                raise ConfigError(
-                    f"Cannot reach Slack for Socket Mode ({type(exc).__name__})."
-                ) from None
-        else:
-            from bot.slack.server import HttpServer
-
-            port = settings.port if args.port is None else args.port
-            server = HttpServer(bot.app, host=args.host, port=port)
-            try:
-                print(f"Listening on {server.url}", flush=True)
-                server.run()
-            except KeyboardInterrupt:
-                log.info("stopping")
-            finally:
-                server.close()
-    finally:
-        bot.close()
-        close_recorder(recorder)
+    compose.serve(
+        settings,
+        host=args.host,
+        port=args.port,
+        ready=lambda url: print(f"Listening on {url}", flush=True),
+    )
     return EXIT_OK
 
 
 # --- record and history ----------------------------------------------------------------------
-
-
-def build_recorder(settings: Settings, **overrides: Any) -> Recorder:
-    """The core as every front end uses it: the log, the CMS client, the recorder."""
-    from bot.catalogue import CourseCatalogue
-    from bot.cms.client import CMSClient
-    from bot.recording import Recorder
-    from bot.renewals import renewals_from_settings
-    from bot.store import Store
-
-    if "renewals" not in overrides:  # before anything is opened: a bad file stops here
-        overrides["renewals"] = renewals_from_settings(settings)
-    cms = overrides.pop("cms", None) or CMSClient.from_settings(settings)
-    if "course_names" not in overrides:  # asked only for a rule keyed by a course's name
-        overrides["course_names"] = partial(CourseCatalogue(cms).name_of, wait=True)
-    store = Store(settings.database_path)
-    return Recorder(store, cms, zone=settings.zone, **overrides)
-
-
-def close_recorder(recorder: Recorder) -> None:
-    recorder.stop()
-    recorder.cms.close()
-    recorder.store.close()
 
 
 def _add_record(p: argparse.ArgumentParser) -> None:
@@ -211,7 +142,7 @@ def _add_record(p: argparse.ArgumentParser) -> None:
 
 def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import State
-    from bot.submission import Origin, Typed
+    from bot.submission import Typed
 
     if args.diocese is not None:
         settings = settings.model_copy(update={"cms_diocese_id": args.diocese})
@@ -224,25 +155,19 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         completed_at=args.completed,
         expires_at=args.expires,
     )
-    recorder = build_recorder(settings, retry_delays=())
     try:
-        try:
-            checked = recorder.check(typed)
-        except SubmissionInvalid as exc:
-            return _refused(args, exc.errors)
-        duplicate = recorder.probable_duplicate(checked)
-        if duplicate is not None and not args.allow_duplicate:
-            message = (
-                f"The same record was submitted at {_local(duplicate.created_at, settings)} "
-                f"(submission {duplicate.id}, {duplicate.state.value}). "
-                "Run again with --allow-duplicate to record it anyway."
-            )
-            return _refused(args, {"contact_id": message})
-        submission = recorder.submit(typed, Origin(frontend="cli"), checked=checked)
-        submission = recorder.process(submission.id)
-        recorder.mark_reported(submission.id, "cli")
-    finally:
-        close_recorder(recorder)
+        recorded = compose.record(settings, typed, allow_duplicate=args.allow_duplicate)
+    except SubmissionInvalid as exc:
+        return _refused(args, exc.errors)
+    if (duplicate := recorded.duplicate) is not None:
+        message = (
+            f"The same record was submitted at {_local(duplicate.created_at, settings)} "
+            f"(submission {duplicate.id}, {duplicate.state.value}). "
+            "Run again with --allow-duplicate to record it anyway."
+        )
+        return _refused(args, {"contact_id": message})
+    submission = recorded.submission
+    assert submission is not None
     codes = {State.RECORDED: EXIT_OK, State.REJECTED: EXIT_CMS_REJECTED}
     code = codes.get(
         submission.state, EXIT_NOT_FOUND if submission.state is State.NOT_FOUND else EXIT_ERROR
@@ -337,15 +262,10 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
     """Send every submission still pending or sending (what `serve` does when it starts)."""
     from bot.store import State
 
-    recorder = build_recorder(settings, retry_delays=())
     states = set()
-    try:
-        for submission in recorder.store.unfinished():
-            done = recorder.process(submission.id)
-            states.add(done.state)
-            print(f"#{done.id} {done.state.value}: {render_outcome(done).splitlines()[0]}")
-    finally:
-        close_recorder(recorder)
+    for done in compose.resume(settings):
+        states.add(done.state)
+        print(f"#{done.id} {done.state.value}: {render_outcome(done).splitlines()[0]}")
     if not states:
         print("Nothing to resume.")
     return EXIT_OK if states <= {State.RECORDED} else EXIT_ERROR
@@ -357,9 +277,7 @@ def _add_history(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
-
-    with Store(settings.database_path) as store:
+    with compose.open_store(settings) as store:
         submissions = store.recent(max(1, args.limit))
     if args.json:
         print_json([_submission_json(s) for s in submissions])
@@ -415,11 +333,10 @@ def _add_expiring(p: argparse.ArgumentParser) -> None:
 def cmd_expiring(args: argparse.Namespace, settings: Settings) -> int:
     """The recorded training whose expiry falls in the next N days, soonest first."""
     from bot.expiring import expiring, window
-    from bot.store import Store
 
     today = args.today or dt.datetime.now(settings.zone).date()
     first, last = window(today, args.days)
-    with Store(settings.database_path) as store:
+    with compose.open_store(settings) as store:
         found = expiring(store, today=today, days=args.days)
     if args.json:
         print_json([e.as_json() for e in found])
@@ -447,44 +364,11 @@ def _add_shell(p: argparse.ArgumentParser) -> None:
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     """The whole bot in the terminal: the real app, Slack's Web API played by a local
     stand-in, the CMS sandbox in-process unless CMS credentials are set."""
-    from contextlib import ExitStack
-
-    from bot import dates
-    from bot.local import console
-    from bot.local.sandbox import CMSSandbox
-    from bot.local.slack_standin import SlackStandIn
-    from bot.slack.app import create_app
-
     if args.log_level is None:
         logging.getLogger().setLevel(logging.WARNING)  # the terminal is the interface
-    with ExitStack() as stack:
-        sandbox = None if settings.cms_configured else stack.enter_context(CMSSandbox())
-        standin = stack.enter_context(SlackStandIn(token=console.BOT_TOKEN))
-        settings = console.local_settings(settings, standin, sandbox)
-        user_id, user_name = console.console_user(settings, standin)
-        recorder = build_recorder(settings)
-        stack.callback(close_recorder, recorder)
-        console.check_log(recorder.store, standin)
-        bot = create_app(settings, recorder)
-        stack.callback(bot.close)
-        stack.callback(recorder.stop)  # first: outcomes in flight are still told
-        bot.catalogue.refresh()
-        dates.warm_up()
-        recorder.start()
-        secret = settings.slack_signing_secret
-        session = console.Console(
-            bot,
-            standin,
-            signing_secret=secret.get_secret_value() if secret else "",
-            terminal=console.Terminal.standard(),
-            history=lambda limit: _print_history(limit, settings),
-            user_id=user_id,
-            user_name=user_name,
-        )
-        text = console.banner(
-            settings, sandbox=sandbox is not None, user_id=user_id, user_name=user_name
-        )
-        return session.run(banner=text)
+    history = lambda limit: _print_history(limit, settings)  # noqa: E731
+    with compose.shell(settings, history=history) as (session, banner):
+        return session.run(banner=banner)
 
 
 def _print_history(limit: int, settings: Settings) -> None:

@@ -16,6 +16,8 @@ to be shown to a person as they are, and never contain a secret or a signature::
     │   └── CMSUnavailable        5xx, timeouts, connection errors, a body that is not JSON
     │       └── CMSAnswerLost     a write was sent, its answer never came, and whether it
     │                             took effect could not be established
+    ├── SlackFailure              a Slack Web API call failed: refused (.error), rate limited
+    │                             past its retries, timed out, or Slack could not be reached
     └── ConfigError               a setting is missing or malformed
 """
 
@@ -110,3 +112,23 @@ class CMSAnswerLost(CMSUnavailable):
 
 class ConfigError(BotError):
     """A setting is missing or malformed; the message names the setting."""
+
+
+class SlackFailure(BotError):
+    """A Slack Web API call failed. Raised only by `bot.slack.client.SlackClient`, which maps
+    every way a call can fail (an `ok: false` answer, HTTP 429 past its retries, a timeout, a
+    refused or reset connection, urllib's `URLError`) to this one type.
+
+    `error` is Slack's error code (`not_in_channel`, `hash_conflict`, ...), or `unreachable`
+    when no answer came at all.
+    """
+
+    def __init__(self, method: str, error: str, *, status: int | None = None) -> None:
+        self.method = method
+        self.error = error
+        self.status = status
+        super().__init__(f"{method}: {error}")
+
+    @property
+    def unreachable(self) -> bool:
+        return self.error == "unreachable"

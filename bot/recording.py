@@ -26,7 +26,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from queue import Queue
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.cms.client import CMSClient
@@ -68,6 +70,29 @@ def record_of(submission: Submission) -> NewCourseRecord:
 Listener = Callable[[Submission], None]
 
 
+class Notifier(Protocol):
+    """What a front end does for its submissions to be sent and told.
+
+    The core names no front end: each one (the Slack app, the command line) attaches its
+    notifier under the `frontend` name its submissions carry (`Recorder.attach`), and the
+    core calls it.
+    """
+
+    def accepted(self, submission: Submission, send: Callable[[], None]) -> None:
+        """A new submission was stored. Announce it if the front end does (Slack posts the
+        thread's parent message), then call `send()`, from any thread: until then it is
+        not sent, so an outcome never overtakes its announcement."""
+
+    def accepted_batch(
+        self, batch: Batch, submissions: Sequence[Submission], send: Callable[[], None]
+    ) -> None:
+        """A confirmed batch's submissions were stored: as `accepted`, once for them all."""
+
+    def outcome(self, submission: Submission) -> None:
+        """The submission reached an outcome (final, or a retry scheduled): tell the person.
+        Called again after a restart for any outcome not yet marked reported."""
+
+
 class Recorder:
     """The core. Build one per process with its store and CMS client; `start()` its workers."""
 
@@ -95,6 +120,7 @@ class Recorder:
         self.retry_delays = tuple(retry_delays)
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
         self._listeners: list[Listener] = []
+        self._notifiers: dict[str, Notifier] = {}
         self._queue: Queue[int | None] = Queue()
         self._threads: list[threading.Thread] = []
         self._timers: set[threading.Timer] = set()
@@ -160,6 +186,9 @@ class Recorder:
         )
         if created:
             log.info("submission %s stored (%s)", submission.id, origin.frontend)
+            notifier = self._notifiers.get(origin.frontend)
+            if notifier is not None and batch_id is None:
+                notifier.accepted(submission, partial(self.dispatch, submission.id))
         return submission
 
     def submit_batch(self, batch: Batch, contact_ids: Sequence[int]) -> list[Submission]:
@@ -171,7 +200,7 @@ class Recorder:
         for contact_id in contact_ids:
             person = Typed(**{**typed.model_dump(), "contact_id": str(contact_id)})
             origin = Origin(
-                frontend="slack" if batch.frontend == "slack" else "console",
+                frontend=batch.frontend,
                 key=f"batch:{batch.id}:{contact_id}",
                 team_id=batch.team_id,
                 channel_id=batch.channel_id,
@@ -187,6 +216,14 @@ class Recorder:
                 )
             )
         self.store.update_batch(batch.id, state=BatchState.RECORDING, contact_ids=list(contact_ids))
+        notifier = self._notifiers.get(batch.frontend)
+        if notifier is not None:
+
+            def send() -> None:
+                for submission in submissions:
+                    self.dispatch(submission.id)
+
+            notifier.accepted_batch(self.store.batch(batch.id), submissions, send)
         return submissions
 
     def check_common(self, typed: Typed) -> Checked:
@@ -354,12 +391,19 @@ class Recorder:
 
     # -- listeners ------------------------------------------------------------------------
 
+    def attach(self, frontend: str, notifier: Notifier) -> None:
+        """Let `notifier` announce and tell the submissions whose front end is `frontend`."""
+        self._notifiers[frontend] = notifier
+
     def add_listener(self, listener: Listener) -> None:
-        """Call `listener(submission)` after each outcome (final, or a retry scheduled)."""
+        """Call `listener(submission)` after each outcome (final, or a retry scheduled), for
+        every front end (the App Home refreshes on them)."""
         self._listeners.append(listener)
 
     def _notify(self, submission: Submission) -> None:
-        for listener in self._listeners:
+        notifier = self._notifiers.get(submission.frontend)
+        tellers = [notifier.outcome] if notifier is not None else []
+        for listener in [*tellers, *self._listeners]:
             try:
                 listener(submission)
             except Exception:
@@ -369,6 +413,14 @@ class Recorder:
 
     def enqueue(self, submission_id: int) -> None:
         self._queue.put(submission_id)
+
+    def dispatch(self, submission_id: int) -> None:
+        """Send a submission: on the workers when they run (`start()`), else at once on
+        the calling thread (a command-line tool that sends one submission and exits)."""
+        if self._threads:
+            self.enqueue(submission_id)
+        else:
+            self.process(submission_id)
 
     def _schedule(self, submission_id: int, delay: float) -> None:
         def fire() -> None:

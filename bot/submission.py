@@ -13,9 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot import dates
 from bot.cms.models import NewCourseRecord
@@ -57,7 +56,8 @@ class Origin(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    frontend: Literal["slack", "console", "cli"]
+    #: The name of the front end (its notifier is attached under it): a short word.
+    frontend: str = Field(pattern=r"^[a-z][a-z0-9-]{0,19}$")
     key: str = ""
     team_id: str | None = None
     channel_id: str | None = None

@@ -11,7 +11,7 @@ import yaml
 
 from bot.cli import COMMANDS, build_parser
 from bot.settings import Settings
-from bot.slack.listeners import COMMAND
+from bot.slack.listeners.record import COMMAND
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

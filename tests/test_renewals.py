@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot.cli import build_recorder, close_recorder, render_outcome
+from bot.cli import render_outcome
 from bot.cms.client import CMSClient
+from bot.compose import build_core
 from bot.dates import Period, read_period
 from bot.errors import ConfigError, DateError
 from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
@@ -176,12 +177,12 @@ def test_load_from_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         renewals_from_settings(load_settings(_env_file=None))
 
 
-def test_build_recorder_refuses_a_bad_file_before_opening_anything(tmp_path: Path) -> None:
+def test_build_core_refuses_a_bad_file_before_opening_anything(tmp_path: Path) -> None:
     bad = tmp_path / "renewals.toml"
     bad.write_text('[courses]\n"Foundations" = "soon"\n', encoding="utf-8")
     settings = load_settings(_env_file=None, renewals_path=bad, database_path=tmp_path / "log.db")
     with pytest.raises(ConfigError, match=r"renewals.toml, line 2, 'Foundations'"):
-        build_recorder(settings)
+        build_core(settings)
     assert not (tmp_path / "log.db").exists()
 
 
@@ -329,7 +330,7 @@ def test_a_typed_expiry_is_shown_without_the_renewal_note(
     assert "renewal period" not in render_outcome(done)
 
 
-def test_build_recorder_loads_the_rules_and_asks_the_cms_for_course_names(
+def test_build_core_loads_the_rules_and_asks_the_cms_for_course_names(
     tmp_path: Path, sandbox: CMSSandbox
 ) -> None:
     path = tmp_path / "rules.toml"
@@ -343,13 +344,13 @@ def test_build_recorder_loads_the_rules_and_asks_the_cms_for_course_names(
         cms_secret_key=SANDBOX_SECRET_KEY,
         cms_diocese_id=SANDBOX_DIOCESE_ID,
     )
-    recorder = build_recorder(settings)
+    core = build_core(settings)
     try:
-        assert len(recorder.renewals) == 3
-        checked = recorder.check(typed(completed_at="12/03/2025"))
+        assert len(core.recorder.renewals) == 3
+        checked = core.recorder.check(typed(completed_at="12/03/2025"))
         assert checked.filled == {"expires_at": "3 years"}
     finally:
-        close_recorder(recorder)
+        core.close()
 
 
 # --- the migration ------------------------------------------------------------------------------

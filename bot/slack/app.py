@@ -1,29 +1,27 @@
-"""Builds the Slack app: settings checked, Web API client, Bolt `App`, listeners, reporter.
+"""Builds the Slack app: settings checked, Bolt `App`, middleware, listeners, reporter.
 
-Nothing here runs at import time. `create_app(settings, recorder)` returns a `SlackBot`
-holding the Bolt app and the pieces its listeners use; `serve` in `bot.cli` runs it over
-HTTP (waitress) or Socket Mode.
+Nothing here runs at import time. `create_app(settings, recorder, ...)` returns a
+`SlackBot` holding the Bolt app and the pieces its listeners use; `bot.compose` calls it
+once per process, and runs it over HTTP (waitress) or Socket Mode.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.catalogue import ContactSearch, CourseCatalogue
-from bot.errors import ConfigError
+from bot.errors import ConfigError, SlackFailure
 from bot.recording import Recorder
 from bot.settings import Settings
+from bot.slack import listeners
+from bot.slack.client import SlackClient, make_web_client
+from bot.slack.deps import SlackBot
+from bot.slack.middleware import who_may_record
 from bot.slack.permissions import Permissions
-from bot.slack.reporter import SLACK_FAILURES, SlackReporter
+from bot.slack.reporter import SlackReporter
 
 log = logging.getLogger(__name__)
 
@@ -66,61 +64,14 @@ def check_slack_settings(settings: Settings) -> None:
         raise ConfigError("Cannot start the Slack app: " + "; ".join(problems) + ".")
 
 
-def make_web_client(settings: Settings) -> WebClient:
-    """Slack's Web API client: `SLACK_API_URL`, and Slack's 429s retried per Retry-After."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-    )
-
-
-@dataclass
-class SlackBot:
-    """The Slack app and what its listeners use; `close()` stops the Slack side."""
-
-    app: App
-    client: WebClient
-    recorder: Recorder
-    catalogue: CourseCatalogue
-    contacts: ContactSearch
-    permissions: Permissions
-    reporter: SlackReporter
-    socket_mode: bool
-    views: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="slack-views")
-    )
-
-    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
-        """`views.open` at once on a thread of our own, so the request is answered meanwhile."""
-        self.views.submit(self._open_view, trigger_id, view)
-
-    def _open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
-        try:
-            self.client.views_open(trigger_id=trigger_id, view=view)
-        except SLACK_FAILURES as exc:  # Slack refused, failed, or could not be reached
-            log.warning("could not open the form: %s", exc)
-        except Exception:
-            log.exception("could not open the form")
-
-    def close(self) -> None:
-        self.views.shutdown(wait=True)
-        self.reporter.close()
-        self.contacts.close()
-
-
 def create_app(
     settings: Settings,
     recorder: Recorder,
     *,
-    client: WebClient | None = None,
+    client: SlackClient | None = None,
     catalogue: CourseCatalogue | None = None,
 ) -> SlackBot:
     """Build the Slack app around a recorder (whose workers the caller starts)."""
-    from bot.slack.listeners import register
-
     check_slack_settings(settings)
     client = client or make_web_client(settings)
     socket_mode = settings.slack_app_token is not None
@@ -139,21 +90,23 @@ def create_app(
         )
     except BoltError as exc:
         raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN ({exc}).") from None
-    except (SlackClientError, OSError) as exc:
-        raise ConfigError(
-            f"Cannot reach Slack at {settings.slack_api_url} ({type(exc).__name__})."
-        ) from None
+    except SlackFailure as exc:
+        if exc.unreachable:
+            raise ConfigError(f"Cannot reach Slack at {settings.slack_api_url}.") from None
+        raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN ({exc.error}).") from None
     catalogue = catalogue or CourseCatalogue(recorder.cms)
     recorder.course_names = catalogue.name_of  # renewal rules by name: from memory, at once
+    permissions = Permissions(
+        users=settings.allowed_users, usergroup=settings.allowed_usergroup, client=client
+    )
+    app.use(who_may_record(permissions))
     bot = SlackBot(
         app=app,
         client=client,
         recorder=recorder,
         catalogue=catalogue,
         contacts=ContactSearch(recorder.cms),
-        permissions=Permissions(
-            users=settings.allowed_users, usergroup=settings.allowed_usergroup, client=client
-        ),
+        permissions=permissions,
         reporter=SlackReporter(
             client,
             recorder,
@@ -161,5 +114,6 @@ def create_app(
         ),
         socket_mode=socket_mode,
     )
-    register(bot)
+    recorder.attach("slack", bot.reporter)
+    listeners.register(app, bot)
     return bot

@@ -1,4 +1,5 @@
-"""Slack listeners for recording a whole training session (`/record-course session`).
+"""The pages of a whole training session (`/record-course session`); its listeners are in
+`bot.slack.listeners.session`.
 
 1. The session form (`record_course_bulk`): people picked from a list and/or a pasted
    attendance list, plus the course, qualification and dates they share. Checked like the
@@ -14,24 +15,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt import Ack
-from slack_sdk.errors import SlackApiError, SlackClientError
-
-from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance, resolve
-from bot.cms.models import Contact
-from bot.errors import SubmissionInvalid
+from bot.bulk import Match
 from bot.fields import FIELD_LABELS
 from bot.slack import views
-from bot.slack.payloads import FormMetadata, actor, read_form, team_id
-from bot.store import Batch, BatchState, StoreError
+from bot.slack.deps import SlackBot
+from bot.slack.payloads import FormMetadata
+from bot.store import Batch
 from bot.submission import Typed
-
-if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +33,6 @@ log = logging.getLogger(__name__)
 SESSION_WORDS = frozenset({"session", "bulk", "attendees", "several", "many", "group"})
 
 NEED_PEOPLE = "Pick people here, or paste an attendance list below."
-NOT_ALLOWED = "You are not on the list of people who may record training."
 NOTHING_RECORDED = (
     "Nothing was recorded: everyone left on the list was either left out or already "
     "submitted in the last hour."
@@ -74,7 +67,7 @@ def _number(text: str, *, least: int = 1) -> int | None:
     return value if least <= value < 2**31 else None
 
 
-def _picked(values: object) -> list[Match]:
+def picked_people(values: object) -> list[Match]:
     """The people chosen in the multi-select, as certain matches (label as shown)."""
     block = values.get(views.PEOPLE_BLOCK) if isinstance(values, Mapping) else None
     element = block.get(views.PEOPLE_BLOCK) if isinstance(block, Mapping) else None
@@ -89,7 +82,7 @@ def _picked(values: object) -> list[Match]:
     return picked
 
 
-def _attendance(values: object) -> str:
+def attendance_text(values: object) -> str:
     block = values.get(views.ATTENDANCE_BLOCK) if isinstance(values, Mapping) else None
     element = block.get(views.ATTENDANCE_BLOCK) if isinstance(block, Mapping) else None
     value = element.get("value") if isinstance(element, Mapping) else None
@@ -149,7 +142,7 @@ def confirm_page(bot: SlackBot, batch: Batch) -> dict[str, Any]:
     )
 
 
-def _again(values: object) -> bool:
+def record_again(values: object) -> bool:
     """Whether the person chose to record again those submitted in the last hour."""
     block = values.get(views.AGAIN_BLOCK) if isinstance(values, Mapping) else None
     element = block.get(views.AGAIN_BLOCK) if isinstance(block, Mapping) else None
@@ -157,7 +150,7 @@ def _again(values: object) -> bool:
     return isinstance(option, Mapping) and option.get("value") == views.AGAIN
 
 
-def _choices(values: object) -> dict[int, int | None]:
+def chosen_lines(values: object) -> dict[int, int | None]:
     """The person chosen for each ambiguous line (None: left out), by line index."""
     choices: dict[int, int | None] = {}
     if not isinstance(values, Mapping):
@@ -172,121 +165,3 @@ def _choices(values: object) -> dict[int, int | None]:
         value = str(option.get("value", "")) if isinstance(option, Mapping) else ""
         choices[line] = _number(value)
     return choices
-
-
-def register_bulk(bot: SlackBot) -> None:
-    """Attach the session form's listeners to `bot.app`."""
-    app = bot.app
-    recorder = bot.recorder
-    store = recorder.store
-
-    def search(text: str) -> Sequence[Contact]:
-        return recorder.cms.search_contacts(text, limit=10)
-
-    def match_in_background(batch_id: int, view_id: str) -> None:
-        batch = store.batch(batch_id)
-        found = match_attendance(batch.attendance, search)
-        matches = [Match.from_json(m) for m in batch.matches] + found
-        batch = store.update_batch(
-            batch_id,
-            state=BatchState.CONFIRMING,
-            matches=[m.to_json() for m in matches],
-        )
-        try:
-            bot.client.views_update(view_id=view_id, view=confirm_page(bot, batch))
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("batch %s: could not show the matches: %s", batch_id, exc)
-
-    def guarded(batch_id: int, view_id: str) -> None:
-        try:
-            match_in_background(batch_id, view_id)
-        except Exception:
-            log.exception("batch %s: matching failed", batch_id)
-
-    @app.view(views.BULK_CALLBACK_ID)
-    def submit_session(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = actor(body)
-        if user is None or not bot.permissions.allows(user.id):
-            ack(response_action="errors", errors={views.PEOPLE_BLOCK: NOT_ALLOWED})
-            return
-        state = view.get("state")
-        values = state.get("values") if isinstance(state, Mapping) else None
-        typed = read_form(values)
-        picked = _picked(values)
-        lines = parse_attendance(_attendance(values))
-        errors: dict[str, str] = {}
-        try:
-            recorder.check_common(typed)
-        except SubmissionInvalid as exc:
-            errors.update(exc.errors)
-        errors.pop("contact_id", None)
-        if not picked and not lines:
-            errors[views.PEOPLE_BLOCK] = NEED_PEOPLE
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        metadata = FormMetadata.load(view.get("private_metadata"))
-        view_id = str(view.get("id") or "")[:60]
-        batch, created = store.create_batch(
-            {
-                "key": f"slack-batch:{team_id(body) or '-'}:{view_id}",
-                "frontend": "slack",
-                "team_id": team_id(body),
-                "channel_id": metadata.channel_id,
-                "user_id": user.id,
-                "user_name": user.display,
-                "view_id": view_id,
-                "typed": typed.model_dump(),
-                "attendance": lines,
-                "matches": [m.to_json() for m in picked],
-            }
-        )
-        if not created:
-            ack()
-            return
-        if not lines:  # nothing to look up: straight to the confirm page
-            batch = store.update_batch(batch.id, state=BatchState.CONFIRMING)
-            ack(response_action="update", view=confirm_page(bot, batch))
-            return
-        ack(
-            response_action="update",
-            view=views.busy_modal(
-                f"Looking up {len(lines)} name{'s' if len(lines) != 1 else ''} in the CMS…",
-                title="Record a session",
-                callback_id=views.BULK_MATCHING_CALLBACK_ID,
-            ),
-        )
-        bot.views.submit(guarded, batch.id, view_id)
-
-    @app.view(views.BULK_CONFIRM_CALLBACK_ID)
-    def confirm_session(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = actor(body)
-        try:
-            batch = store.batch(int(json.loads(view.get("private_metadata") or "{}")["batch_id"]))
-        except (ValueError, KeyError, TypeError, StoreError):  # not a form of ours
-            batch = None
-        if user is None or batch is None or not bot.permissions.allows(user.id):
-            ack(response_action="clear")
-            return
-        if batch.state is not BatchState.CONFIRMING:  # confirmed already
-            ack(response_action="clear")
-            return
-        state = view.get("state")
-        values = state.get("values") if isinstance(state, Mapping) else None
-        matches = resolve([Match.from_json(m) for m in batch.matches], _choices(values))
-        contacts = chosen_contacts([], matches, {})
-        if not _again(values):  # the same record in the last hour: left out, as the page said
-            found = [m.contact_id for m in matches if m.status in ("id", "exact") and m.contact_id]
-            left_out = repeats(bot, batch, found)
-            contacts = [c for c in contacts if c not in left_out]
-        if not contacts:
-            store.update_batch(batch.id, state=BatchState.ABANDONED)
-            ack(
-                response_action="update",
-                view=views.busy_modal(NOTHING_RECORDED, title="Record a session"),
-            )
-            return
-        batch = store.update_batch(batch.id, matches=[m.to_json() for m in matches])
-        recorder.submit_batch(batch, contacts)
-        ack(response_action="clear")
-        bot.reporter.announce_batch(batch.id)

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk.models.blocks import (
     Block,
@@ -29,15 +29,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.errors import SlackFailure
 from bot.expiring import DEFAULT_DAYS, Expiring, expiring
 from bot.fields import FIELD_LABELS
+from bot.slack.deps import SlackBot
 from bot.slack.messages import RETRY_ACTION, human_date
 from bot.slack.mrkdwn import clip, escape
-from bot.slack.reporter import SLACK_FAILURES
 from bot.store import State, Submission
-
-if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
 
 __all__ = [
     "MAX_EXPIRING",
@@ -47,7 +45,6 @@ __all__ = [
     "HomeTab",
     "home_view",
     "not_allowed_view",
-    "register_home",
 ]
 
 log = logging.getLogger(__name__)
@@ -270,23 +267,7 @@ class HomeTab:
             self._queued.discard(user_id)
         try:
             self._bot.client.views_publish(user_id=user_id, view=self.view_for(user_id))
-        except SLACK_FAILURES as exc:
+        except SlackFailure as exc:
             log.warning("could not publish the App Home of %s: %s", user_id, exc)
         except Exception:
             log.exception("could not publish the App Home of %s", user_id)
-
-
-def register_home(bot: SlackBot) -> HomeTab:
-    """Add the `app_home_opened` listener, and refresh homes after outcomes."""
-    home = HomeTab(bot)
-
-    @bot.app.event("app_home_opened")
-    def home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":  # the Messages tab
-            return
-        user_id = str(event.get("user") or "")
-        if user_id:
-            home.opened(user_id)
-
-    bot.recorder.add_listener(home.on_outcome)
-    return home

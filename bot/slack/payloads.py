@@ -89,9 +89,14 @@ class Actor(_Loose):
 
 
 def actor(body: Mapping[str, Any]) -> Actor | None:
-    """The user of an interaction payload, or None if the payload has none."""
+    """The user of an interaction payload, or None if the payload has none (a name too long
+    to keep is cut, not a reason to refuse)."""
+    user = body.get("user")
+    if not isinstance(user, Mapping):
+        return None
+    names = {k: user[k][:200] for k in ("name", "username") if isinstance(user.get(k), str)}
     try:
-        return Actor.model_validate(body.get("user"))
+        return Actor.model_validate({**user, **names})
     except ValidationError:
         return None
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-
+from bot.errors import SlackFailure
 from bot.recording import Recorder
+from bot.slack.client import SlackClient
 from bot.slack.messages import (
     Message,
     batch_message,
@@ -41,10 +41,6 @@ log = logging.getLogger(__name__)
 
 CourseName = Callable[[int], str | None]
 
-#: What a Web API call raises when Slack refuses it, fails, or cannot be reached (slack_sdk
-#: lets urllib's connection errors, OSErrors, through as they are).
-SLACK_FAILURES = (SlackApiError, SlackClientError, OSError)
-
 #: Seconds before an outcome Slack would not take at all is told again; each wait doubles.
 RETELL_FIRST = 30.0
 RETELL_CAP = 600.0
@@ -59,15 +55,15 @@ class _NoChannel(Exception):
 
 
 def _problem(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or "Slack refused the message")
+    if isinstance(exc, SlackFailure) and not exc.unreachable:
+        return exc.error
     return "Slack could not be reached"
 
 
 class SlackReporter:
     def __init__(
         self,
-        client: WebClient,
+        client: SlackClient,
         recorder: Recorder,
         *,
         course_name: CourseName = lambda _id: None,
@@ -83,7 +79,6 @@ class SlackReporter:
         self._retells: dict[int, threading.Timer] = {}
         self._retell_waits: dict[int, float] = {}
         self._closed = False
-        recorder.add_listener(self.on_outcome)
 
     def close(self, wait: bool = True) -> None:
         with self._lock:
@@ -95,17 +90,19 @@ class SlackReporter:
 
     # -- entry points (any thread) -------------------------------------------------------
 
-    def announce(self, submission_id: int) -> None:
+    # The core's `Notifier` for the submissions from Slack.
+
+    def accepted(self, submission: Submission, send: Callable[[], None]) -> None:
         """Post the parent message, then hand the submission to the core's workers."""
-        self._executor.submit(self._guard, self._announce, submission_id)
+        self._executor.submit(self._guard, self._announce, submission.id, send)
 
-    def announce_batch(self, batch_id: int) -> None:
+    def accepted_batch(
+        self, batch: Batch, submissions: Sequence[Submission], send: Callable[[], None]
+    ) -> None:
         """Post the batch's message, then hand its submissions to the core's workers."""
-        self._executor.submit(self._guard, self._announce_batch, batch_id)
+        self._executor.submit(self._guard, self._announce_batch, batch.id, send)
 
-    def on_outcome(self, submission: Submission) -> None:
-        if submission.frontend != "slack":
-            return
+    def outcome(self, submission: Submission) -> None:
         if submission.batch_id is not None:
             with self._lock:  # one pending update per batch is enough
                 if submission.batch_id in self._batches_due:
@@ -117,9 +114,9 @@ class SlackReporter:
 
     # -- work (the reporter's thread) ----------------------------------------------------
 
-    def _guard(self, work: Callable[[int], None], submission_id: int) -> None:
+    def _guard(self, work: Callable[..., None], submission_id: int, *args: Any) -> None:
         try:
-            work(submission_id)
+            work(submission_id, *args)
         except Exception:
             log.exception("submission %s: could not report to Slack", submission_id)
 
@@ -133,7 +130,7 @@ class SlackReporter:
         message = parent_message(submission, course_name=self._course_name(submission.course_id))
         try:
             response = self._client.chat_postMessage(channel=submission.channel_id, **message)
-        except SLACK_FAILURES as exc:
+        except SlackFailure as exc:
             log.warning("submission %s: no parent message: %s", submission.id, _problem(exc))
             self._recorder.store.note(submission.id, "parent_failed", {"error": _problem(exc)})
             return submission, _problem(exc)
@@ -142,12 +139,12 @@ class SlackReporter:
         )
         return posted, None
 
-    def _announce(self, submission_id: int) -> None:
+    def _announce(self, submission_id: int, send: Callable[[], None]) -> None:
         submission = self._recorder.store.get(submission_id)
         try:
             self._post_parent(submission)
         finally:
-            self._recorder.enqueue(submission_id)
+            send()
 
     def _report(self, submission_id: int) -> None:
         submission = self._recorder.store.get(submission_id)
@@ -162,7 +159,7 @@ class SlackReporter:
         if submission.message_ts and submission.channel_id:
             try:
                 self._reply(submission, outcome_message(submission))
-            except SLACK_FAILURES as exc:
+            except SlackFailure as exc:
                 problem = _problem(exc)
             else:
                 # Told: say so before anything else can fail or a crash can strike, or a
@@ -201,7 +198,7 @@ class SlackReporter:
             response = self._client.chat_postMessage(
                 channel=batch.channel_id, **self._batch_message(batch, submissions)
             )
-        except SLACK_FAILURES as exc:
+        except SlackFailure as exc:
             log.warning("batch %s: no parent message: %s", batch.id, _problem(exc))
             return batch, _problem(exc)
         store = self._recorder.store
@@ -210,15 +207,13 @@ class SlackReporter:
             batch.id, message_ts=str(response["ts"]), channel_id=str(response["channel"])
         ), None
 
-    def _announce_batch(self, batch_id: int) -> None:
+    def _announce_batch(self, batch_id: int, send: Callable[[], None]) -> None:
         store = self._recorder.store
         submissions = store.batch_submissions(batch_id)
         try:
             self._post_batch_parent(store.batch(batch_id), submissions)
         finally:
-            for submission in submissions:
-                if not submission.state.final:
-                    self._recorder.enqueue(submission.id)
+            send()
 
     def _report_batch(self, batch_id: int) -> None:
         with self._lock:
@@ -239,7 +234,7 @@ class SlackReporter:
                     ts=batch.message_ts,
                     **self._batch_message(batch, submissions),
                 )
-            except SLACK_FAILURES as exc:
+            except SlackFailure as exc:
                 log.warning("batch %s: progress not updated: %s", batch_id, _problem(exc))
         if not finished:
             return
@@ -251,7 +246,7 @@ class SlackReporter:
             self._client.chat_postMessage(
                 channel=batch.channel_id, thread_ts=batch.message_ts, **summary
             )
-        except (_NoChannel, *SLACK_FAILURES) as exc:
+        except (_NoChannel, SlackFailure) as exc:
             reason = str(exc) if isinstance(exc, _NoChannel) else _problem(exc)
             direct = direct_message(summary, channel_id=batch.channel_id, problem=reason)
             if not batch.user_id or self._send_direct(batch.user_id, direct) is not None:
@@ -268,7 +263,7 @@ class SlackReporter:
         try:
             opened = self._client.conversations_open(users=user_id)
             self._client.chat_postMessage(channel=str(opened["channel"]["id"]), **message)
-        except SLACK_FAILURES as exc:
+        except SlackFailure as exc:
             log.error("direct message to %s failed: %s", user_id, _problem(exc))
             return _problem(exc)
         return None
@@ -287,7 +282,7 @@ class SlackReporter:
             self._client.chat_update(
                 channel=submission.channel_id or "", ts=submission.message_ts or "", **message
             )
-        except SLACK_FAILURES as exc:
+        except SlackFailure as exc:
             log.warning("submission %s: parent not updated: %s", submission.id, _problem(exc))
 
     def _direct(self, submission: Submission, problem: str) -> None:

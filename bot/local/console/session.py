@@ -34,7 +34,7 @@ from bot.local.slack_requests import (
     view_submission_payload,
 )
 from bot.local.slack_standin import Call, SlackStandIn
-from bot.slack.app import SlackBot
+from bot.slack.deps import SlackBot
 from bot.store import Submission
 
 __all__ = ["COMMAND", "HELP", "Console"]

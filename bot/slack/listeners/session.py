@@ -1,0 +1,162 @@
+"""Recording a whole training session (`/record-course session`).
+
+1. The session form (`record_course_bulk`): people picked from a list and/or a pasted
+   attendance list, plus the course, qualification and dates they share. Checked like the
+   single form; the batch is stored, and the form turns into "matching the names…".
+2. The names are matched against the CMS on a thread of our own (each search paced under
+   the CMS limit), then the form is replaced by the confirm page: who was found, a choice
+   for each name that matched several people, and the names that matched nobody.
+3. On confirmation (`record_course_bulk_confirm`) each person becomes a submission of the
+   core; the reporter keeps one message up to date and sums up in its thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance, resolve
+from bot.cms.models import Contact
+from bot.errors import SlackFailure, SubmissionInvalid
+from bot.slack import views
+from bot.slack.bulk import (
+    NEED_PEOPLE,
+    NOTHING_RECORDED,
+    attendance_text,
+    chosen_lines,
+    confirm_page,
+    picked_people,
+    record_again,
+    repeats,
+)
+from bot.slack.deps import SlackBot, bind
+from bot.slack.payloads import FormMetadata, actor, read_form, team_id
+from bot.store import BatchState, StoreError
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, bot: SlackBot) -> None:
+    app.view(views.BULK_CALLBACK_ID)(bind(submit_session, bot))
+    app.view(views.BULK_CONFIRM_CALLBACK_ID)(bind(confirm_session, bot))
+
+
+def submit_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot: SlackBot) -> None:
+    """Check the shared fields, store the batch, and look the names up off the request."""
+    recorder, store = bot.recorder, bot.recorder.store
+    user = actor(body)
+    if user is None:
+        ack(response_action="clear")
+        return
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, Mapping) else None
+    typed = read_form(values)
+    picked = picked_people(values)
+    lines = parse_attendance(attendance_text(values))
+    errors: dict[str, str] = {}
+    try:
+        recorder.check_common(typed)
+    except SubmissionInvalid as exc:
+        errors.update(exc.errors)
+    errors.pop("contact_id", None)
+    if not picked and not lines:
+        errors[views.PEOPLE_BLOCK] = NEED_PEOPLE
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    metadata = FormMetadata.load(view.get("private_metadata"))
+    view_id = str(view.get("id") or "")[:60]
+    batch, created = store.create_batch(
+        {
+            "key": f"slack-batch:{team_id(body) or '-'}:{view_id}",
+            "frontend": "slack",
+            "team_id": team_id(body),
+            "channel_id": metadata.channel_id,
+            "user_id": user.id,
+            "user_name": user.display,
+            "view_id": view_id,
+            "typed": typed.model_dump(),
+            "attendance": lines,
+            "matches": [m.to_json() for m in picked],
+        }
+    )
+    if not created:
+        ack()
+        return
+    if not lines:  # nothing to look up: straight to the confirm page
+        batch = store.update_batch(batch.id, state=BatchState.CONFIRMING)
+        ack(response_action="update", view=confirm_page(bot, batch))
+        return
+    ack(
+        response_action="update",
+        view=views.busy_modal(
+            f"Looking up {len(lines)} name{'s' if len(lines) != 1 else ''} in the CMS…",
+            title="Record a session",
+            callback_id=views.BULK_MATCHING_CALLBACK_ID,
+        ),
+    )
+    bot.views.submit(_match_guarded, bot, batch.id, view_id)
+
+
+def _match_in_background(bot: SlackBot, batch_id: int, view_id: str) -> None:
+    store = bot.recorder.store
+
+    def search(text: str) -> Sequence[Contact]:
+        return bot.recorder.cms.search_contacts(text, limit=10)
+
+    batch = store.batch(batch_id)
+    found = match_attendance(batch.attendance, search)
+    matches = [Match.from_json(m) for m in batch.matches] + found
+    batch = store.update_batch(
+        batch_id,
+        state=BatchState.CONFIRMING,
+        matches=[m.to_json() for m in matches],
+    )
+    try:
+        bot.client.views_update(view_id=view_id, view=confirm_page(bot, batch))
+    except SlackFailure as exc:
+        log.warning("batch %s: could not show the matches: %s", batch_id, exc)
+
+
+def _match_guarded(bot: SlackBot, batch_id: int, view_id: str) -> None:
+    try:
+        _match_in_background(bot, batch_id, view_id)
+    except Exception:
+        log.exception("batch %s: matching failed", batch_id)
+
+
+def confirm_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot: SlackBot) -> None:
+    """Record everyone chosen on the confirm page, once."""
+    recorder, store = bot.recorder, bot.recorder.store
+    try:
+        batch = store.batch(int(json.loads(view.get("private_metadata") or "{}")["batch_id"]))
+    except (ValueError, KeyError, TypeError, StoreError):  # not a form of ours
+        batch = None
+    if actor(body) is None or batch is None:
+        ack(response_action="clear")
+        return
+    if batch.state is not BatchState.CONFIRMING:  # confirmed already
+        ack(response_action="clear")
+        return
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, Mapping) else None
+    matches = resolve([Match.from_json(m) for m in batch.matches], chosen_lines(values))
+    contacts = chosen_contacts([], matches, {})
+    if not record_again(values):  # the same record in the last hour: left out, as the page said
+        found = [m.contact_id for m in matches if m.status in ("id", "exact") and m.contact_id]
+        left_out = repeats(bot, batch, found)
+        contacts = [c for c in contacts if c not in left_out]
+    if not contacts:
+        store.update_batch(batch.id, state=BatchState.ABANDONED)
+        ack(
+            response_action="update",
+            view=views.busy_modal(NOTHING_RECORDED, title="Record a session"),
+        )
+        return
+    batch = store.update_batch(batch.id, matches=[m.to_json() for m in matches])
+    recorder.submit_batch(batch, contacts)  # the reporter announces it (the core's notifier)
+    ack(response_action="clear")

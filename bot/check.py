@@ -359,7 +359,9 @@ def _slack(settings: Settings, *, timeout: float, manifest_scopes: tuple[str, ..
             )
         )
         return checks
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=int(timeout) or 1)
+    client = WebClient(  # no retries: a person is waiting, and says when to try again
+        token=token, base_url=settings.slack_api_url, timeout=int(timeout) or 1, retry_handlers=[]
+    )
     try:
         response = client.auth_test()
     except SlackApiError as exc:
@@ -617,7 +619,7 @@ def _cms_said(body: object) -> str | None:
         error = body.get("error")
         message = error.get("message") if isinstance(error, Mapping) else body.get("message")
         if isinstance(message, str) and message.strip():
-            return " ".join(message.split())[:200]
+            return " ".join(message.split())[:200].rstrip(".")
     return None
 
 

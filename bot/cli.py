@@ -568,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = args.log_level or settings.log_level
     if args.command not in QUIET_EXEMPT and "log_level" not in settings.model_fields_set:
         level = "WARNING"  # a person at a terminal wants the answer, not the log
-    configure_logging(level, secrets=settings.secret_values())
+    configure_logging(level, secrets=settings.secret_values(), log_format=settings.log_format)
     _help, _add, run = COMMANDS[args.command]
     try:
         return run(args, settings)

@@ -375,6 +375,37 @@ def _print_history(limit: int, settings: Settings) -> None:
     cmd_history(argparse.Namespace(limit=limit, json=False), settings)
 
 
+# --- check and backup (the work is in bot.check and bot.backup) -----------------------------
+
+
+def _add_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print the checks as JSON")
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Everything `serve` needs, each checked with a read-only look; exit 0 when ready."""
+    import os
+
+    from bot.check import ready, render_json, render_text, run_checks
+
+    checks = run_checks(settings, environ=os.environ)
+    print(render_json(checks) if args.json else render_text(checks))
+    return EXIT_OK if ready(checks) else EXIT_ERROR
+
+
+def _add_backup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE", help="where to write the copy")
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy of the SQLite log, safe while `serve` runs."""
+    from bot.backup import backup
+
+    print(backup(settings.database_path, args.file, force=args.force).summary())
+    return EXIT_OK
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Command]] = {
     "serve": ("run the Slack app (HTTP mode, or Socket Mode)", _add_serve, cmd_serve),
     "sandbox": ("run the built-in CMS sandbox on 127.0.0.1", _add_sandbox, cmd_sandbox),
@@ -384,6 +415,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Comman
     "history": ("show the submission log", _add_history, cmd_history),
     "expiring": ("show recorded training that expires soon", _add_expiring, cmd_expiring),
     "resume": ("send what a stopped bot left pending", _add_resume, cmd_resume),
+    "check": ("check everything serve needs, before going live", _add_check, cmd_check),
+    "backup": ("copy the SQLite log safely, even while serve runs", _add_backup, cmd_backup),
 }
 
 
@@ -419,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = args.log_level or settings.log_level
     if args.command not in QUIET_EXEMPT and "log_level" not in settings.model_fields_set:
         level = "WARNING"  # a person at a terminal wants the answer, not the log
-    configure_logging(level, secrets=settings.secret_values())
+    configure_logging(level, secrets=settings.secret_values(), log_format=settings.log_format)
     _help, _add, run = COMMANDS[args.command]
     try:
         return run(args, settings)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 import sys
 from collections.abc import Iterable
+from typing import Literal
 
 #: Shapes of secrets that must never be logged even when we were not told their values.
 _SECRET_SHAPES = re.compile(
@@ -37,10 +40,47 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
-    """Send logs to stderr with secrets scrubbed. Call once, from the command line."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (`LOG_FORMAT=json`), for platforms that index logs:
+    `time` (UTC, ISO 8601), `level`, `logger`, `message`, and `exception` when there is one.
+
+    It formats what `RedactingFilter` has already scrubbed (the message and the exception
+    text), so the same secrets are redacted as in text logs.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(
+    level: str = "INFO",
+    *,
+    secrets: Iterable[str] = (),
+    log_format: Literal["text", "json"] = "text",
+) -> None:
+    """Send logs to stderr with secrets scrubbed, as readable text or one JSON object a line.
+    Call once, from the command line."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         "unless it is set).",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="How log lines are written: readable `text`, or `json` (one object a line, "
+        "for platforms that index logs).",
+    )
+
     @field_validator("allowed_users", mode="before")
     @classmethod
     def _split_users(cls, value: object) -> object:

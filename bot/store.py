@@ -614,3 +614,17 @@ class Store:
                     "SELECT count(*) FROM submissions WHERE state = ?", [state.value]
                 ).fetchone()[0]
             )
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """The names of the migrations a database has had, in order, without changing it.
+
+    An empty list for a database the bot has not yet opened. For `python -m bot check`,
+    which compares them with `MIGRATIONS`.
+    """
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if found is None:
+        return []
+    return [str(row[0]) for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]

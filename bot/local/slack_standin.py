@@ -171,6 +171,8 @@ class SlackStandIn:
             Calls with no token at all are always refused with ``not_authed``.
         team_id, team, bot_user_id, bot_id, app_id: The identity ``auth.test`` reports.
         trigger_ttl: How long an issued trigger id stays valid, in seconds (Slack: 3).
+        scopes: If given, ``auth.test`` answers with them in the ``x-oauth-scopes`` header, as
+            Slack does (the scopes granted to the token); `scopes` may be changed later.
         observer: Called with each `Call` after it is answered (see `add_observer`).
     """
 
@@ -187,6 +189,7 @@ class SlackStandIn:
         app_id: str = "A0STANDIN",
         trigger_ttl: float = 3.0,
         observer: Observer | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> None:
         self._host = host
         self._requested_port = port
@@ -197,6 +200,7 @@ class SlackStandIn:
         self.bot_id = bot_id
         self.app_id = app_id
         self._trigger_ttl = trigger_ttl
+        self.scopes: list[str] | None = None if scopes is None else list(scopes)
 
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -590,6 +594,8 @@ class SlackStandIn:
             return 200, {"ok": False, "error": "invalid_auth"}
         if method in _CHANNEL_METHODS and str(args.get("channel", "")) in faults.not_in:
             return 200, {"ok": False, "error": "not_in_channel"}
+        if method == "auth.test" and self.scopes is not None:
+            headers["x-oauth-scopes"] = ",".join(self.scopes)
         try:
             return 200, {"ok": True, **handler(self, args)}
         except _Unanswered as refused:

@@ -17,6 +17,7 @@ One function per way of running; each builds every piece once, from the settings
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -172,9 +173,12 @@ def serve(settings: Settings, *, host: str, port: int | None, ready: Callable[[s
     """The Slack app: HTTP mode behind waitress, or Socket Mode with SLACK_APP_TOKEN. Runs
     until stopped (Ctrl-C or SIGTERM). `ready` is told where it listens."""
     from bot import dates
+    from bot.check import storage_warnings
     from bot.slack.app import check_slack_settings
 
     check_slack_settings(settings)
+    for warning in storage_warnings(settings, os.environ):
+        log.warning(warning)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy stops us: finish cleanly
     dates.warm_up()
     with ExitStack() as stack:

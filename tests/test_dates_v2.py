@@ -90,6 +90,9 @@ CHURCH: list[Row] = [
     ("the August bank holiday", DEC01, "2026-08-31", "2027-08-30"),
     ("summer bank holiday 2025", DEC01, "2025-08-25", SAME),
     ("May Day bank holiday 2026", DEC01, "2026-05-04", SAME),
+    ("Good Friday 2026 at 3pm", DEC01, "2026-04-03", SAME),
+    ("Christmas '24", DEC01, "2024-12-25", SAME),
+    ("Xmas Day 2025", DEC01, "2025-12-25", SAME),
     # typos of one word
     ("Easter Mnday 2025", DEC01, "2025-04-21", SAME),
     ("Chrismas 2025", DEC01, "2025-12-25", SAME),
@@ -119,6 +122,8 @@ DAY_ALONE: list[Row] = [
     ("Thurs 9th", DEC01, None, None),
     ("Sat 10th", AUTUMN, "2026-10-10", None),
     ("12", DEC01, None, SAME),
+    ("on 3", DEC01, None, SAME),
+    ("first", DEC01, None, SAME),  # the first what?
     ("the 32nd", DEC01, None, SAME),
     ("the 0th", DEC01, None, SAME),
 ]
@@ -166,6 +171,10 @@ IDIOMS: list[Row] = [
     ("1.5 years ago", DEC01, "2025-06-01", SAME),
     ("in 2.5 years", DEC01, "2029-06-01", SAME),
     ("a week and a half ago", DEC01, None, SAME),
+    ("1.5 weeks ago", DEC01, None, SAME),
+    ("half a month ago", DEC01, None, SAME),
+    ("half past 3", DEC01, None, SAME),
+    ("a week today", DEC01, None, SAME),  # a week ago today, or a week from today?
 ]
 
 # --- decoration, chat phrasing, typing slips ----------------------------------------------------
@@ -279,6 +288,13 @@ HOW = [
     ("easter monday", DEC01, "past", "Monday 6 April 2026 (Easter Monday 2026)"),
     ("last Friday", D(2026, 11, 24), "past", "Friday 20 November 2026 (last Friday)"),
     ("05/05/89", DEC01, "past", "Friday 5 May 1989 (read day first; 89 read as 1989)"),
+    (
+        ":+1: it was _last Friday_ 👍",
+        D(2026, 11, 24),
+        "past",
+        "Friday 20 November 2026 (last Friday)",
+    ),
+    ("completed yesterday", DEC01, "past", "Monday 30 November 2026 (yesterday)"),
 ]
 
 

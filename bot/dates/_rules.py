@@ -35,7 +35,7 @@ from bot.dates._calendar import (
     weekday_after,
     weekday_before,
 )
-from bot.dates._text import said_as_day
+from bot.dates._text import said_as_day, tidy
 from bot.errors import DateError
 
 Role = Literal["past", "future"]
@@ -278,7 +278,7 @@ def _year_only(m: re.Match[str], text: str, role: Role, today: dt.date) -> Readi
 @rule(rf"(?:{_WD} )?(?P<d>[0-9]{{1,2}})")
 def _day_alone(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     # "the 24th", "3rd", "Fri 10th": the month by role. A bare "12" is refused.
-    if m["wd"] is None and not said_as_day(text):
+    if m["wd"] is None and not _DAY_ALONE.search(text):
         raise DateError(msg.bare_number(text))
     day = int(m["d"])
     if not 1 <= day <= 31:
@@ -302,6 +302,10 @@ def _day_alone(m: re.Match[str], text: str, role: Role, today: dt.date) -> Readi
         months_apart, f"{month_name(value.month)} {value.year}"
     )
     return Reading(value, False, f"the {ordinal(day)}: {which} assumed")
+
+
+#: A number said as a day without a month: "the 24th", "3rd", "the twelfth" (not "twelfth").
+_DAY_ALONE = re.compile(r"[0-9] ?(?:st|nd|rd|th)\b|\bthe\b", re.IGNORECASE)
 
 
 def ordinal(n: int) -> str:
@@ -506,7 +510,7 @@ assert set(_FEASTS.values()) <= set(EASTER_OFFSETS) | set(FIXED_FEASTS) | set(BA
 _FEAST_RE = re.compile(
     r"(?:(?P<rel>last|next|this) )?(?P<f>"
     + "|".join(sorted((re.escape(k) for k in _FEASTS), key=len, reverse=True))
-    + r")(?: (?P<y>[0-9]{4})| (?P<yrel>last|next|this) year)?",
+    + r")(?: (?P<y>[0-9]{4}|~[0-9]{2})| (?P<yrel>last|next|this) year)?",
     _A,
 )
 _WHICH_BANK_HOLIDAY = re.compile(
@@ -524,7 +528,11 @@ def _feast(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
         return feast_day(name, year)
 
     if m["y"] is not None or m["yrel"] is not None:
-        year = int(m["y"]) if m["y"] else today.year + {"last": -1, "this": 0, "next": 1}[m["yrel"]]
+        year = (
+            _year(m["y"], role, today)
+            if m["y"]
+            else today.year + {"last": -1, "this": 0, "next": 1}[m["yrel"]]
+        )
         if not FIRST_YEAR <= year <= LAST_YEAR:
             _make(text, year, 1, 1)
         value = in_year(year)
@@ -706,18 +714,19 @@ def strip_times(s: str) -> tuple[str, bool]:
 
 def as_typed(text: str) -> str:
     """The text as the person typed it, tidied, for the explanation in brackets."""
-    return " ".join(text.split()).rstrip(".!")[:40]
+    return tidy(text)[:40]
 
 
 _MTHORMIN = re.compile(r"\bmthormin\b", _A)
 _HOURS = re.compile(r"\b[0-9]+ hour\b", _A)
 _MINUTES = re.compile(r"\b[0-9]+ minute\b", _A)
-_FRACTION = re.compile(rf"\b[0-9]+\.[0-9]+ {_UNIT}\b|\bhalf\b", _A)
+_FRACTION = re.compile(rf"\b[0-9]+\.[0-9]+ {_UNIT}\b|\bhalf (?:a|1) {_UNIT}\b|\band a half\b", _A)
 
 
 def interpret(s: str, text: str, role: Role, today: dt.date) -> Reading | None:
     """Read canonical `s` (typed as `text`) by the rules, or None if no rule applies."""
-    found = feast(s, text, role, today)
+    without_time = strip_times(s)[0]
+    found = feast(without_time, text, role, today) if without_time else None
     if found is not None:
         return found
     if _MTHORMIN.search(s):
@@ -726,7 +735,7 @@ def interpret(s: str, text: str, role: Role, today: dt.date) -> Reading | None:
         raise DateError(msg.not_whole_days(text))
     if _MINUTES.search(s):
         raise DateError(msg.minutes(text))
-    if _FRACTION.search(s) and not _VAGUE.search(s.replace("half", "")):
+    if _FRACTION.search(s):
         raise DateError(msg.not_whole_length(text))
     if _REPEAT.search(s):
         raise DateError(msg.repeat(text))

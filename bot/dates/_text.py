@@ -347,6 +347,17 @@ def visible(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+_MARKUP = str.maketrans({"*": " ", "_": " ", "`": " ", "~": " "})
+
+
+def tidy(text: str) -> str:
+    """`text` for the brackets of a reading: as typed, without decoration or restating words."""
+    words = visible(_undecorate(text).translate(_MARKUP)).split()
+    while words and words[0].lower() in _RESTATING:
+        words.pop(0)
+    return " ".join(words).rstrip(".!")
+
+
 def _undecorate(text: str) -> str:
     """NFKC (full-width digits, odd spaces), no emoji, Slack shortcodes or invisible marks."""
     s = unicodedata.normalize("NFKC", text)

@@ -1,15 +1,21 @@
 """The date policy of `shared/dates.md`: what people type, read with certainty or refused.
 
 This package is the only importer of `dateparser`. The common forms (numeric and ISO dates,
-"12th March 2025", weekdays, "3 weeks ago", "in 3 years", "March 2025", ...) are read by our
-own rules in `_rules`, which are fast and follow the policy exactly; dateparser is the
+"12th March 2025", weekdays, "3 weeks ago", "in 3 years", "March 2025", church days and bank
+holidays, "the 24th", "Friday week", ...) are read by our own rules in `_rules`, which are
+fast and follow the policy (version 2) exactly; dateparser is the
 fallback for other orderings of a day, month and year, and its answer is only taken when it
 agrees with what was typed (see `_fallback`). Everything refused raises `DateError` with a
 message fit to show a person. Today is always passed in: nothing here reads the clock.
 
 Layout: `_text` (normalising: case, spacing, abbreviations, misspellings, number words),
 `_rules` (the policy as regular expressions), `_fallback` (dateparser), `_calendar` (month
-arithmetic, formatting), `_messages` (refusals), `_checks` (between the fields).
+arithmetic, formatting, Easter from dateutil and bank holidays from `holidays`), `_messages`
+(refusals, with forms that fit the field), `_checks` (between the fields).
+
+"No expiry" ("never", "n/a", "no expiry") is the caller's to act on: `is_no_expiry(text)`
+says whether the expiry field means it, `NO_EXPIRY` is how a reply says so, and
+`read_expiry` refuses such text with a message saying to leave the field empty.
 """
 
 from __future__ import annotations
@@ -145,8 +151,11 @@ def is_no_expiry(text: str) -> bool:
     return normalise(text) in _NO_EXPIRY
 
 
-_COMPLETION = "completion|completing|completed|course|course date|training|completion date"
-_ATTENDANCE = "attendance|attending|attended|attendance date"
+_COMPLETION = (
+    "completion|completing|completed|course|course date|training|completion date"
+    "|date completion|course completion|completing course|completion course"
+)
+_ATTENDANCE = "attendance|attending|attended|attendance date|date attendance|attending course"
 #: A length of time in the expiry field, with the words that may go with it.
 _EXPIRY_LENGTH = re.compile(
     r"(?:(?:lasts?|valid|valid for|good for|for|every|renewable after|renewed after) )?"

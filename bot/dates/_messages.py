@@ -230,8 +230,8 @@ def no_such_day(text: str, reason: str) -> str:
 def weekday_of_day_alone(text: str, day: dt.date, said: str) -> str:
     return (
         f"{quote(text)} doesn't add up: {long_date(day)} is a {weekday_name(day)}, not a "
-        f"{said.capitalize()}. Give the month too, e.g. "
-        f'"{said.capitalize()} {day.day} {month_name(day.month)}", or the date.'
+        f'{said.capitalize()}. Give the month too, e.g. "{day.day} {month_name(day.month)}", '
+        "or the date."
     )
 
 

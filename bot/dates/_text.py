@@ -3,16 +3,31 @@
 `normalise("Thurs 3rd of Febuary, 2025.")` is `"thursday 3 february 2025"`: lower case, single
 spaces, no ordinals or filler words, abbreviations and common misspellings mapped to one
 spelling, number words as digits, units singular. The rules in `_rules` match against that.
+
+Before that, `visible` takes away what a person does not see or does not mean as part of the
+date: zero-width characters, odd spaces (NFKC also turns full-width digits into digits),
+Slack decoration (`:shortcode:`, emoji, `*bold*`, `_italic_`, `` `code` ``). Leading words
+that only restate the field ("booked", "done on", "it was", "expires") are dropped.
+
+A few canonical tokens carry what the rules must know: `~25` is a year typed `'25`, and
+`mthormin` is a lone `m` after a number (`5m`: minutes or months?), which is refused.
+
+Misspellings are corrected only within one edit (a change, an insertion, a deletion or a swap
+of neighbours) of exactly one word of a closed vocabulary: months, weekdays, units, the church
+days. A handful of common misspellings two edits away ("tommorow", "Wedsday") are aliases.
+Our few lines suffice: with a vocabulary this small a library (rapidfuzz, jellyfish) would
+add a dependency for no gain in speed or safety.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from bot.dates._calendar import MONTHS, WEEKDAYS
 
-UNITS = ("day", "week", "fortnight", "month", "year")
+UNITS = ("day", "week", "fortnight", "month", "year", "hour", "minute", "mthormin")
 
 _ALIASES: dict[str, str] = {
     # months
@@ -37,6 +52,8 @@ _ALIASES: dict[str, str] = {
     "wed": "wednesday",
     "wensday": "wednesday",
     "wenesday": "wednesday",
+    "wedsday": "wednesday",
+    "wednsday": "wednesday",
     "thu": "thursday",
     "thur": "thursday",
     "thurs": "thursday",
@@ -62,10 +79,24 @@ _ALIASES: dict[str, str] = {
     "years": "year",
     "yr": "year",
     "yrs": "year",
+    "hours": "hour",
+    "hrs": "hour",
+    "hr": "hour",
+    "minutes": "minute",
+    "mins": "minute",
+    "min": "minute",
     # relative words
     "yday": "yesterday",
     "yest": "yesterday",
     "tmrw": "tomorrow",
+    "tommorow": "tomorrow",
+    "tommorrow": "tomorrow",
+    "tomorow": "tomorrow",
+    "todays": "today",
+    "xmas": "christmas",
+    "hol": "holiday",
+    "hols": "holiday",
+    "whitsunday": "whit sunday",
     "tmr": "tomorrow",
     "tomoz": "tomorrow",
     "2day": "today",
@@ -79,7 +110,7 @@ _ALIASES: dict[str, str] = {
     "tonight": "today",
 }
 #: Single letters that are units only straight after a number: `3y`, `18 m`, `2w`, `10d`.
-_UNIT_LETTERS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+_UNIT_LETTERS = {"d": "day", "w": "week", "m": "mthormin", "y": "year", "h": "hour"}
 
 _NUMBER_WORDS = {
     "one": 1,
@@ -136,8 +167,29 @@ _TENS = {"twenty", "thirty", "forty", "fifty", "sixty"}
 #: Words dropped wherever they stand ("the 3rd of March", "on Monday").
 _FILLER = frozenset({"the", "of", "on", "at"})
 
+#: The church days' words that fuzzy matching corrects towards (five letters or more).
+FEAST_WORDS = (
+    "easter",
+    "christmas",
+    "ascension",
+    "pentecost",
+    "whitsun",
+    "trinity",
+    "michaelmas",
+    "candlemas",
+    "epiphany",
+    "maundy",
+    "mothering",
+    "remembrance",
+    "advent",
+    "boxing",
+    "saints",
+    "holiday",
+)
 #: Spellings that fuzzy matching corrects towards (anywhere in the text).
-_FUZZY_TARGETS = (*MONTHS, *WEEKDAYS, "yesterday", "tomorrow", "today", "fortnight")
+_FUZZY_TARGETS = (*MONTHS, *WEEKDAYS, "yesterday", "tomorrow", "today", "fortnight", *FEAST_WORDS)
+#: Three-letter words are only corrected by a swap of neighbours, and only to "may" ("Mya").
+_SHORT_TARGETS = ("may",)
 #: Units are only corrected straight after a number, so "yeah" does not become "year".
 _FUZZY_UNITS = ("day", "week", "month", "year")
 _FUZZY_PLURALS = ("days", "weeks", "months", "years")
@@ -178,6 +230,32 @@ VOCABULARY = frozenset(
         "utc",
     }
 )
+#: Leading words that only restate the field: "booked 10/07/2026", "it was last Friday".
+_RESTATING = frozenset(
+    {
+        "booked",
+        "done",
+        "completed",
+        "attended",
+        "finished",
+        "held",
+        "expires",
+        "expire",
+        "expiring",
+        "expiry",
+        "renew",
+        "renewal",
+        "renewable",
+        "due",
+        "date",
+        "it",
+        "was",
+        "on",
+        "at",
+        "-",
+        ":",
+    }
+)
 
 _TRANSLATE = str.maketrans(
     {
@@ -189,7 +267,10 @@ _TRANSLATE = str.maketrans(
         "\u2212": "-",
         "\u2018": "'",
         "\u2019": "'",
-        "`": "'",
+        "`": " ",
+        "*": " ",
+        "_": " ",
+        "~": " ",
         "\u00a0": " ",
         ",": " ",
         '"': " ",
@@ -215,6 +296,85 @@ _TENS_HYPHEN = re.compile(r"\b(twenty|thirty|forty|fifty|sixty)-(?=[a-z])", _A)
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])", _A)
 _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])", _A)
 _PLUS = re.compile(r"\+")
+#: Slack's `:shortcode:` (`:+1:`, `:calendar:`), never a time's `:30:`.
+_SHORTCODE = re.compile(r":(?![0-9]+:)[a-z0-9_+'-]+:", re.ASCII | re.IGNORECASE)
+#: A letter O typed for a zero inside a number ("2O25", "1O/O3/2025").
+_O_FOR_ZERO = re.compile(r"(?<![a-z])(?=[0-9o]*[0-9])(?=[0-9]*o)[0-9o]+(?![a-z])", _A)
+_DOUBLED_SEP = re.compile(r"(?<=[0-9])([/.-])\1+(?=[0-9])", _A)
+#: ISO 8601 durations: "P3Y", "P1Y6M", "P2W".
+_ISO_DURATION = re.compile(r"\bp((?:[0-9]{1,3}[ymwd])+)\b", _A)
+_ISO_PART = re.compile(r"([0-9]{1,3})([ymwd])", _A)
+_ISO_UNITS = {"y": "year", "m": "month", "w": "week", "d": "day"}
+#: Characters a person does not see: zero-width spaces and joiners, the byte-order mark.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\ufe0e\ufe0f")
+#: "three (3) years": a number word and the same number in brackets.
+_REPEATED_NUMBER = re.compile(r"\b([0-9]+) \1(?= [a-z])", _A)
+_HALF_FORMS = (
+    (re.compile(r"\b([0-9]{1,3})\.5 year\b", _A), lambda m: _years_and_months(m[1], 6)),
+    (re.compile(r"\b([0-9]{1,3})\.25 year\b", _A), lambda m: _years_and_months(m[1], 3)),
+    (re.compile(r"\b([0-9]{1,3})\.75 year\b", _A), lambda m: _years_and_months(m[1], 9)),
+    (re.compile(r"\b([0-9]{1,3}) and a half year\b", _A), lambda m: _years_and_months(m[1], 6)),
+    (re.compile(r"\b([0-9]{1,3}) year and a half\b", _A), lambda m: _years_and_months(m[1], 6)),
+    (re.compile(r"\bhalf (?:a|1) year\b", _A), lambda m: "6 month"),
+    (
+        re.compile(r"\b([0-9]{1,3})\.0 (day|week|fortnight|month|year)\b", _A),
+        lambda m: f"{m[1]} {m[2]}",
+    ),
+    (re.compile(r"\b([0-9]{1,4}) hour\b", _A), lambda m: _hours(m[1])),
+)
+
+
+def _years_and_months(years: str, months: int) -> str:
+    return f"{years} year and {months} month" if int(years) else f"{months} month"
+
+
+def _hours(hours: str) -> str:
+    """Whole days only: "48 hours" is 2 days; "36 hours" stays hours and is refused."""
+    n = int(hours)
+    return f"{n // 24} day" if n and n % 24 == 0 else f"{n} hour"
+
+
+def visible(text: str) -> str:
+    """`text` as the person sees it: no invisible characters, odd spaces as plain spaces."""
+    out = []
+    for ch in text:
+        if ch in _INVISIBLE:
+            continue
+        if ch.isspace() or not ch.isprintable():
+            out.append(" ")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
+_MARKUP = str.maketrans({"*": " ", "_": " ", "`": " ", "~": " "})
+
+
+def tidy(text: str) -> str:
+    """`text` for the brackets of a reading: as typed, without decoration or restating words."""
+    words = visible(_undecorate(text).translate(_MARKUP)).split()
+    while words and words[0].lower() in _RESTATING:
+        words.pop(0)
+    return " ".join(words).rstrip(".!")
+
+
+def _undecorate(text: str) -> str:
+    """NFKC (full-width digits, odd spaces), no emoji, Slack shortcodes or invisible marks."""
+    s = unicodedata.normalize("NFKC", text)
+    s = _SHORTCODE.sub(" ", s)
+    out = []
+    for ch in s:
+        if ch in _INVISIBLE:
+            continue
+        if ch.isascii():
+            out.append(ch)
+            continue
+        category = unicodedata.category(ch)
+        if category == "So" or category == "Sk" or category.startswith("C"):
+            out.append(" ")  # emoji, pictographs, skin tones, other controls
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _distance(a: str, b: str, limit: int) -> int:
@@ -237,10 +397,17 @@ def _distance(a: str, b: str, limit: int) -> int:
 
 
 def _closest(word: str, targets: tuple[str, ...]) -> str | None:
-    """The one target within reach of `word` (1 edit, 2 for words of 8+ letters), if unique."""
+    """The one target within one edit of `word` (a word of 4+ letters), if unique.
+
+    A three-letter word is only corrected by swapping two neighbours, to a 3-letter target.
+    """
+    if len(word) == 3:
+        swaps = {word[1] + word[0] + word[2], word[0] + word[2] + word[1]}
+        found = [t for t in _SHORT_TARGETS if t in swaps]
+        return found[0] if len(found) == 1 else None
     if len(word) < 4:
         return None
-    limit = 2 if len(word) >= 8 else 1
+    limit = 1
     best: list[str] = []
     best_distance = limit + 1
     for target in targets:
@@ -276,14 +443,21 @@ def _correct_unit(word: str) -> str | None:
         return _ALIASES[word]
     if word in _UNIT_LETTERS:
         return _UNIT_LETTERS[word]
+    if len(word) < 4:
+        return None
     closest = _closest(word, _FUZZY_UNITS) or _closest(word, _FUZZY_PLURALS)
     return closest.removesuffix("s") if closest else None
 
 
 def _split(text: str) -> list[str]:
-    s = text.translate(_TRANSLATE).lower()
+    s = _undecorate(text).translate(_TRANSLATE).lower()
+    s = _O_FOR_ZERO.sub(lambda m: m[0].replace("o", "0"), s)
+    s = _DOUBLED_SEP.sub(r"\1", s)  # "12//03/2025"
     s = _SPACED_SLASH.sub("/", s)  # "12 / 03 / 2025"
-    s = _SHORT_YEAR.sub(r" 20\1", s)  # "Mar '25" is March 2025, not 25 March
+    s = _ISO_DURATION.sub(
+        lambda m: " ".join(f"{n} {_ISO_UNITS[u]}" for n, u in _ISO_PART.findall(m[1])), s
+    )
+    s = _SHORT_YEAR.sub(r" ~\1", s)  # "Mar '25" is March 2025, not 25 March
     s = _APOSTROPHE.sub("", s)  # "in three years' time", "o'clock"
     s = _THIS_COMING.sub("next", s)  # "this coming Friday"
     s = _ISO_T.sub(r"\1 \2", s)
@@ -298,9 +472,14 @@ def _split(text: str) -> list[str]:
     return s.split()
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """The canonical token string for `text` (see the module docstring)."""
     raw = _split(text.strip().rstrip(".!").strip())
+    while raw and raw[0] in _RESTATING:
+        raw.pop(0)
+    while raw and raw[-1] in (".", "!"):
+        raw.pop()
     out: list[str] = []
     for i, tok in enumerate(raw):
         if tok in _FILLER:
@@ -326,4 +505,19 @@ def normalise(text: str) -> str:
         else:
             out.append(tok)
     # A tens word left on its own ("twenty years") is a number too.
-    return " ".join(str(_NUMBER_WORDS[t]) if t in _TENS else t for t in out)
+    s = " ".join(str(_NUMBER_WORDS[t]) if t in _TENS else t for t in out)
+    s = _REPEATED_NUMBER.sub(r"\1", s)
+    for pattern, replace in _HALF_FORMS:
+        s = pattern.sub(replace, s)
+    return s.rstrip(" .")
+
+
+_SAID_AS_DAY = re.compile(
+    r"[0-9] ?(?:st|nd|rd|th)\b|\bthe\b|\b(?:" + "|".join(_ORDINAL_WORDS) + r"|thirtieth)\b",
+    re.IGNORECASE,
+)
+
+
+def said_as_day(text: str) -> bool:
+    """Whether a number in `text` was said as a day: "the 25", "25th", "the twelfth"."""
+    return _SAID_AS_DAY.search(unicodedata.normalize("NFKC", text)) is not None

@@ -223,6 +223,7 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
 
 def render_outcome(submission: Submission) -> str:
     """The outcome as plain text, for the terminal."""
+    from bot.dates import NO_EXPIRY
     from bot.store import State
 
     dates = ", ".join(
@@ -236,6 +237,8 @@ def render_outcome(submission: Submission) -> str:
         for name in ("booked_at", "attended_at", "completed_at", "expires_at")
         if (value := getattr(submission, name)) is not None
     )
+    if submission.expires_at is None and submission.notes.get("expires_at") == NO_EXPIRY:
+        dates = f"{dates}, no expiry (as typed)" if dates else "no expiry (as typed)"
     if submission.state is State.RECORDED:
         lines = [
             f"Recorded {submission.course_name} for contact {submission.contact_id} "

@@ -137,7 +137,8 @@ def check(
                 readings[name] = dates.read_date(text, role="past", today=today)
             except DateError as exc:
                 errors[name] = exc.message
-    if typed.expires_at.strip():
+    no_expiry = dates.is_no_expiry(typed.expires_at)
+    if typed.expires_at.strip() and not no_expiry:
         completed = readings.get("completed_at")
         attended = readings.get("attended_at")
         try:
@@ -160,7 +161,9 @@ def check(
     assert course_id is not None
     notes = {name: r.how for name, r in readings.items()}
     filled: dict[str, str] = {}
-    if renewals and "expires_at" not in values:
+    if no_expiry:  # "never", "n/a": left empty on purpose, and no renewal rule fills it
+        notes["expires_at"] = dates.NO_EXPIRY
+    elif renewals and "expires_at" not in values:
         # Checked after the typed dates: the expiry comes after its base by construction,
         # and one already past is the truth about old training, not a typing mistake.
         known = course_names(course_id) if course_names and renewals.needs_name(course_id) else None

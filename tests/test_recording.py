@@ -106,7 +106,7 @@ def test_a_huge_id_is_quoted_short() -> None:
 
 
 def test_all_field_errors_come_back_at_once_in_form_order() -> None:
-    errors = errors_of(Typed(course_id="abc", booked_at="soon", expires_at="n/a"))
+    errors = errors_of(Typed(course_id="abc", booked_at="soon", expires_at="whenever"))
     assert list(errors) == ["contact_id", "course_id", "booked_at", "expires_at"]
 
 

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from bot.cli import render_outcome
 from bot.cms.client import CMSClient
 from bot.compose import build_core
-from bot.dates import Period, read_period
+from bot.dates import NO_EXPIRY, Period, read_period
 from bot.errors import ConfigError, DateError
 from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.recording import Recorder
@@ -432,3 +432,35 @@ def test_the_record_command_fills_the_expiry_by_course_name(
     ) in out
     [held] = sandbox.records(1042)
     assert held["expires_at"] == "2028-03-12"
+
+
+# --- "no expiry" typed in the expiry field ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["never", "no expiry", "n/a", "N/A", "Never.", "*no expiry*"])
+def test_no_expiry_leaves_the_field_empty_and_no_rule_fills_it(text: str) -> None:
+    checked = check(
+        typed(completed_at="12/03/2025", expires_at=text),
+        today=TODAY,
+        renewals=rules(),
+        course_names=names,
+    )
+    assert checked.record.expires_at is None
+    assert checked.filled == {}
+    assert checked.notes["expires_at"] == NO_EXPIRY
+    assert "expires_at" not in checked.record.params()
+
+
+def test_no_expiry_is_sent_without_an_expiry_and_the_reply_says_so(
+    filling_recorder: Recorder, sandbox: CMSSandbox
+) -> None:
+    submission = filling_recorder.submit(
+        typed(completed_at="12/03/2025", expires_at="never"), Origin(frontend="cli")
+    )
+    done = filling_recorder.process(submission.id)
+    assert done.state is State.RECORDED
+    [held] = sandbox.records(1042)
+    assert held["expires_at"] is None
+    assert "Expires: no expiry (as typed)" in outcome_message(done)["text"]
+    assert "renewal period" not in outcome_message(done)["text"]
+    assert render_outcome(done).endswith("completed 2025-03-12, no expiry (as typed)")

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.cms.models import DATE_FIELDS
+from bot.dates import NO_EXPIRY
 from bot.fields import FIELD_LABELS
 from bot.slack.mrkdwn import clip, escape
 from bot.store import State, Submission
@@ -75,6 +76,8 @@ def _date_lines(submission: Submission) -> list[str]:
             how = escape(submission.filled[name])
             note = f" (filled in from the course's renewal period, {how})"
         lines.append(f"{FIELD_LABELS[name]}: {human_date(value)}{note}")
+    if submission.expires_at is None and submission.notes.get("expires_at") == NO_EXPIRY:
+        lines.append(f"{FIELD_LABELS['expires_at']}: no expiry (as typed)")
     return lines
 
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot import compose
+from bot import compose, fields
 from bot.errors import BotError, ConfigError, SubmissionInvalid, UserInputError
 from bot.fields import FIELD_LABELS
 from bot.logs import configure_logging
@@ -129,8 +129,15 @@ def _add_record(p: argparse.ArgumentParser) -> None:
     p.add_argument("contact_id", metavar="CONTACT_ID", help="the contact's id in the CMS")
     p.add_argument("--course", required=True, metavar="ID", help="the course's id")
     p.add_argument("--qualification", default="", metavar="ID", help="the qualification's id")
-    for name in ("booked", "attended", "completed", "expires"):
-        p.add_argument(f"--{name}", default="", metavar="TEXT", help=f"{name} date, as typed")
+    for field in fields.ALL:
+        if field.kind == "date":
+            p.add_argument(
+                field.option,
+                dest=field.name,
+                default="",
+                metavar="TEXT",
+                help=f"{field.label.lower()} date, as typed",
+            )
     p.add_argument("--diocese", type=int, default=None, metavar="N", help="override CMS_DIOCESE_ID")
     p.add_argument(
         "--allow-duplicate",
@@ -150,10 +157,7 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         contact_id=args.contact_id,
         course_id=args.course,
         qualification_id=args.qualification,
-        booked_at=args.booked,
-        attended_at=args.attended,
-        completed_at=args.completed,
-        expires_at=args.expires,
+        **{name: getattr(args, name) for name in fields.DATE_FIELDS},
     )
     try:
         recorded = compose.record(settings, typed, allow_duplicate=args.allow_duplicate)
@@ -201,10 +205,7 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
             "contact_id",
             "course_id",
             "qualification_id",
-            "booked_at",
-            "attended_at",
-            "completed_at",
-            "expires_at",
+            *fields.DATE_FIELDS,
             "record_id",
             "course_name",
             "qualification_name",
@@ -234,7 +235,7 @@ def render_outcome(submission: Submission) -> str:
             if name in submission.filled
             else ""
         )
-        for name in ("booked_at", "attended_at", "completed_at", "expires_at")
+        for name in fields.DATE_FIELDS
         if (value := getattr(submission, name)) is not None
     )
     if submission.expires_at is None and submission.notes.get("expires_at") == NO_EXPIRY:
@@ -292,7 +293,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         who = s.user_name or s.user_id or s.frontend
         dates = " ".join(
             f"{name.removesuffix('_at')}={value.isoformat()}"
-            for name in ("booked_at", "attended_at", "completed_at", "expires_at")
+            for name in fields.DATE_FIELDS
             if (value := getattr(s, name)) is not None
         )
         if s.record_id is not None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot import dates
 from bot.cms.models import NewCourseRecord
 from bot.errors import DateError, SubmissionInvalid, UserInputError
-from bot.fields import FIELD_LABELS, FIELDS
+from bot.fields import FIELD_LABELS, FIELDS, ID_FIELDS, PAST_DATE_FIELDS
 from bot.renewals import RenewalRules
 
 #: Longest text kept from any one field (more is cut before storing; dates refuse long text).
@@ -122,7 +122,7 @@ def check(
     """
     errors: dict[str, str] = {}
     ids: dict[str, int | None] = {}
-    for name in ("contact_id", "course_id", "qualification_id"):
+    for name in ID_FIELDS:
         required = name == "course_id" or (name == "contact_id" and contact_required)
         try:
             ids[name] = _read_id(getattr(typed, name), name, required=required)
@@ -130,7 +130,7 @@ def check(
             errors[name] = exc.message
 
     readings: dict[str, dates.DateReading] = {}
-    for name in ("booked_at", "attended_at", "completed_at"):
+    for name in PAST_DATE_FIELDS:
         text = getattr(typed, name)
         if text.strip():
             try:

@@ -448,3 +448,11 @@ def test_not_no_expiry(text: str) -> None:
 def test_no_expiry_is_still_refused_in_a_past_field(text: str) -> None:
     with pytest.raises(DateError):
         read_date(text, role="past", today=DEC01)
+
+
+def test_a_bank_holiday_past_what_is_known_is_refused_saying_so() -> None:
+    with pytest.raises(DateError) as refused:
+        read_date("the late May bank holiday 2101", role="future", today=dt.date(2026, 12, 1))
+    assert refused.value.message.startswith(
+        '"the late May bank holiday 2101": the spring bank holiday of 2101 is not known'
+    )

@@ -6,8 +6,9 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, PositiveInt
 
-#: The optional date parameters of a related course record, in the order people live them.
-DATE_FIELDS = ("booked_at", "attended_at", "completed_at", "expires_at")
+from bot.fields import DATE_FIELDS
+
+__all__ = ["DATE_FIELDS", "Contact", "Course", "CourseRecord", "NewCourseRecord"]
 
 
 class CourseRecord(BaseModel):

@@ -40,13 +40,7 @@ from bot.dates._rules import (
 )
 from bot.dates._text import normalise, visible
 from bot.errors import DateError
-
-FIELD_ROLES: dict[str, Role] = {
-    "booked_at": "past",
-    "attended_at": "past",
-    "completed_at": "past",
-    "expires_at": "future",
-}
+from bot.fields import FIELD_ROLES
 
 #: Longer than any date a person types; refused before any parsing.
 MAX_LENGTH = 100

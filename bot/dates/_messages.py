@@ -220,7 +220,11 @@ def week_today(text: str) -> str:
 
 
 def no_such_feast(text: str, name: str, year: int) -> str:
-    return f"{quote(text)}: there was no {name} in {year} in England. {TRY}"
+    name = name.removeprefix("the ")
+    return (
+        f"{quote(text)}: the {name} of {year} is not known (bank holidays are known to 2100). "
+        f"Give the date. {TRY}"
+    )
 
 
 def no_such_day(text: str, reason: str) -> str:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.bulk import Match
-from bot.fields import FIELD_LABELS
+from bot.fields import DATE_FIELDS, FIELD_LABELS
 from bot.slack import views
 from bot.slack.deps import SlackBot
 from bot.slack.payloads import FormMetadata
@@ -93,7 +93,7 @@ def _summary(bot: SlackBot, batch: Batch) -> str:
     typed = batch.typed
     course = bot.catalogue.get(int(typed["course_id"])) if typed["course_id"].isdigit() else None
     parts = [course.name if course else f"Course {typed['course_id']}"]
-    for name in ("booked_at", "attended_at", "completed_at", "expires_at"):
+    for name in DATE_FIELDS:
         if typed.get(name):
             parts.append(f"{FIELD_LABELS[name].lower()} {typed[name]}")
     return ", ".join(parts)

@@ -35,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from bot import fields
+
 __all__ = [
     "DATE_WORDS",
     "MAX_TEXT_LENGTH",
@@ -48,24 +50,11 @@ MAX_TEXT_LENGTH = 2000
 _MAX_ID_DIGITS = 10
 
 #: Words that introduce a date, and the CMS field each one fills.
-DATE_WORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "booked": "booked_at",
-        "attended": "attended_at",
-        "completed": "completed_at",
-        "expires": "expires_at",
-        "expiry": "expires_at",
-        "expiring": "expires_at",
-        "expire": "expires_at",
-    }
-)
+#: Words that introduce a date, and the CMS field each one fills (from `bot.fields`).
+DATE_WORDS: Mapping[str, str] = MappingProxyType(dict(fields.DATE_WORDS))
+#: Words that introduce an id, and what each names (``contact``, ``course``, ...).
 _ID_WORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "contact": "contact",
-        "course": "course",
-        "qualification": "qualification",
-        "qual": "qualification",
-    }
+    {word: f.kind for f in fields.ALL if f.kind != "date" for word in (f.word, *f.aliases)}
 )
 _FIELD_WORD = re.compile(r"^([^\W\d_]+)\s*[:=]\s*(.*)$", re.DOTALL)
 _NUMBER = re.compile(rf"^#?([0-9]{{1,{_MAX_ID_DIGITS}}})[.,;]?$")

@@ -33,8 +33,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
-from bot.cms.models import DATE_FIELDS
-from bot.fields import FIELD_LABELS, FIELDS
+from bot.fields import BY_NAME, DATE_FIELDS, FIELD_LABELS, FIELDS, ID_FIELDS
 from bot.slack.mrkdwn import clip, escape, plain
 
 __all__ = [
@@ -73,7 +72,7 @@ DUPLICATE_CALLBACK_ID = "record_course_duplicate"
 #: The form's input blocks in order; each block id is a CMS parameter name.
 BLOCK_IDS: tuple[str, ...] = tuple(FIELDS)
 #: The searchable selects: contact, course, qualification.
-SELECT_BLOCKS: tuple[str, ...] = ("contact_id", "course_id", "qualification_id")
+SELECT_BLOCKS: tuple[str, ...] = ID_FIELDS
 #: The date text inputs.
 DATE_BLOCKS: tuple[str, ...] = tuple(DATE_FIELDS)
 #: block id -> the action id of its input (the same name: stable across re-renders).
@@ -89,47 +88,8 @@ _TEXT_MAX = 3000  # section text
 _PLACEHOLDER_MAX = 150
 _LABEL_MAX = 2000
 
-_SELECTS: Mapping[str, tuple[str, str, int, bool]] = {
-    # block id: (placeholder, hint, min_query_length, optional)
-    "contact_id": (
-        "Type a name or a contact number",
-        "Search the CMS by name, or type the contact's number.",
-        1,
-        False,
-    ),
-    "course_id": (
-        "Choose a course",
-        "Type part of the name (e.g. foundations) or the course number.",
-        0,
-        False,
-    ),
-    "qualification_id": (
-        "Choose a qualification",
-        "Only if the course leads to a qualification.",
-        0,
-        True,
-    ),
-}
-_DATES: Mapping[str, tuple[str, str]] = {
-    # block id: (placeholder, hint)
-    "booked_at": (
-        "e.g. 12/03/2025, last Tuesday, 3 weeks ago",
-        "Dates are read day first: 03/04/2025 is 3 April.",
-    ),
-    "attended_at": (
-        "e.g. yesterday, 3rd April, last Friday",
-        "Dates are read day first: 03/04/2025 is 3 April.",
-    ),
-    "completed_at": (
-        "e.g. today, 3rd April 2025, 2 days ago",
-        "Dates are read day first: 03/04/2025 is 3 April.",
-    ),
-    "expires_at": (
-        "e.g. 3 years (after completion), 31/03/2028, in 3 years",
-        "A length such as 3 years counts from the completion date; in 3 years counts from today. "
-        "Left blank, it is filled in from the course's renewal period, if it has one.",
-    ),
-}
+#: How many characters a search needs before Slack asks for options (contact: one).
+_MIN_QUERY = {"contact_id": 1}
 
 
 def option(label: str, value: str) -> dict[str, Any]:
@@ -178,7 +138,7 @@ def record_modal(
     if note:
         blocks.append(ContextBlock(elements=[PlainTextObject(text=plain(note, _TEXT_MAX))]))
     for block_id in BLOCK_IDS:
-        if block_id in _SELECTS:
+        if block_id in SELECT_BLOCKS:
             blocks.append(_select_block(block_id, selected.get(block_id)))
         else:
             blocks.append(_date_block(block_id, initial.get(block_id)))
@@ -251,7 +211,7 @@ def _label(block_id: str) -> PlainTextObject:
 
 
 def _select_block(block_id: str, selected: tuple[str, str] | None) -> InputBlock:
-    placeholder, hint, min_query_length, optional = _SELECTS[block_id]
+    field = BY_NAME[block_id]
     initial = None
     if selected is not None:
         label, value = selected
@@ -260,27 +220,27 @@ def _select_block(block_id: str, selected: tuple[str, str] | None) -> InputBlock
     return InputBlock(
         block_id=block_id,
         label=_label(block_id),
-        hint=PlainTextObject(text=hint),
-        optional=optional,
+        hint=PlainTextObject(text=field.hint),
+        optional=not field.required,
         element=ExternalDataSelectElement(
             action_id=ACTION_IDS[block_id],
-            placeholder=PlainTextObject(text=plain(placeholder, _PLACEHOLDER_MAX)),
-            min_query_length=min_query_length,
+            placeholder=PlainTextObject(text=plain(field.placeholder, _PLACEHOLDER_MAX)),
+            min_query_length=_MIN_QUERY.get(block_id, 0),
             initial_option=initial,
         ),
     )
 
 
 def _date_block(block_id: str, initial: str | None) -> InputBlock:
-    placeholder, hint = _DATES[block_id]
+    field = BY_NAME[block_id]
     return InputBlock(
         block_id=block_id,
         label=_label(block_id),
-        hint=PlainTextObject(text=hint),
-        optional=True,
+        hint=PlainTextObject(text=field.hint),
+        optional=not field.required,
         element=PlainTextInputElement(
             action_id=ACTION_IDS[block_id],
-            placeholder=PlainTextObject(text=plain(placeholder, _PLACEHOLDER_MAX)),
+            placeholder=PlainTextObject(text=plain(field.placeholder, _PLACEHOLDER_MAX)),
             initial_value=initial[:DATE_MAX_LENGTH] if initial else None,
             max_length=DATE_MAX_LENGTH,
         ),

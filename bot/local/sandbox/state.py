@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.cms.models import DATE_FIELDS
+from bot.fields import DATE_FIELDS, PAST_DATE_FIELDS
 from bot.local.sandbox import demo
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -225,11 +226,7 @@ class SandboxState:
                 continue
             values[name] = text
 
-        for earlier, later in (
-            ("booked_at", "attended_at"),
-            ("booked_at", "completed_at"),
-            ("attended_at", "completed_at"),
-        ):
+        for earlier, later in itertools.combinations(PAST_DATE_FIELDS, 2):
             if earlier in days and later in days and days[earlier] > days[later]:
                 refuse(
                     earlier,

@@ -29,8 +29,7 @@ from bot.recording import Recorder
 from bot.slack import views
 from bot.store import Store
 from bot.submission import Origin, Typed
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.repo import ROOT
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

@@ -69,12 +69,6 @@ MODAL: dict[str, Any] = {
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
 def client(slack: SlackStandIn) -> WebClient:
     return WebClient(token=TOKEN, base_url=slack.url)
 

@@ -23,6 +23,7 @@ from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.recording import Recorder
 from bot.store import Store
+from tests.support.fast_guard import guard
 from tests.support.live_app import LiveApp, cms_client, live_app
 from tests.support.repo import load_manifest
 
@@ -43,6 +44,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if NETWORK_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _fast_means_no_process_and_no_socket(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test left in the fast loop fails if it starts a process or opens a socket."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    with guard():
+        yield
 
 
 # ---------------------------------------------------------------------- the stand-ins

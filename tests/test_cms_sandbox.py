@@ -42,6 +42,9 @@ from bot.local.sandbox import (
 from tests.support.cms_fixtures import FakeTime
 from tests.support.live_app import cms_client
 
+# Every test here talks to a sandbox on 127.0.0.1 (or to where one was).
+pytestmark = pytest.mark.slow
+
 FOUNDATIONS = NewCourseRecord(
     course_id=2,
     qualification_id=22,

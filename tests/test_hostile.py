@@ -496,6 +496,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cli_sandbox: CMSSan
     return cli_sandbox
 
 
+@pytest.mark.slow  # through cli_sandbox, a CMS sandbox serving on 127.0.0.1
 @EXAMPLES
 @given(
     contact=field_text,
@@ -530,6 +531,7 @@ def test_any_argument_of_record(
     assert trouble(caplog) == []
 
 
+@pytest.mark.slow  # through cli_sandbox, a CMS sandbox serving on 127.0.0.1
 @EXAMPLES
 @given(text=hostile_text, role=st.sampled_from(["past", "future"]))
 def test_any_text_for_dates(

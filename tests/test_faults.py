@@ -19,6 +19,7 @@ from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import RETRY_ACTION
 from bot.store import State
 from tests.support.live_app import (
+    JOAN,
     LiveApp,
     cms_client,
     cms_posts,
@@ -30,7 +31,6 @@ from tests.support.live_app import (
 )
 from tests.support.slack_harness import USER_ID
 
-JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
 RETRYING = "I'll keep trying"
 
 

@@ -32,6 +32,9 @@ T = TypeVar("T")
 SECRET = "live-app-signing-secret-5b0c"
 TOKEN = "xoxb-live-app-token-77a1"
 
+#: The record form filled in with the least it needs: Joan Ellison, Safeguarding Foundations.
+JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
+
 
 @dataclass
 class LiveApp:

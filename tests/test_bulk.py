@@ -16,11 +16,9 @@ from bot.errors import CMSUnavailable
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import Call, SlackStandIn
 from bot.store import BatchState, State, Store
-from tests.support.live_app import SECRET, LiveApp, cms_client, live_app
+from tests.support.live_app import SECRET, LiveApp, cms_client, live_app, wait_until
 from tests.support.serving import serve_env, serving
 from tests.support.slack_harness import CHANNEL_ID, SlackHarness
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # --- the attendance list ---------------------------------------------------------------------
 
@@ -130,12 +128,6 @@ App = LiveApp
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox, slack: SlackStandIn) -> Iterator[App]:
     cms = cms_client(sandbox, rate_window=1.0)  # the sandbox's windows are shortened below
     with live_app(tmp_path / "log.db", slack, sandbox, cms=cms, retry_delays=(0.1,)) as running:
@@ -148,13 +140,6 @@ def open_session_form(harness: SlackHarness, slack: SlackStandIn, text: str = ""
     view: dict[str, Any] = slack.wait_for("views.open", opened + 1, ok=True)[-1].response["view"]
     assert view["callback_id"] == "record_course_bulk"
     return view
-
-
-def wait_until(condition: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def summary_replies(slack: SlackStandIn) -> list[str]:

@@ -30,6 +30,9 @@ from bot.local.slack_standin import SlackStandIn
 from bot.settings import Settings, load_settings
 from bot.store import Store
 
+#: Every check talks to Slack and the CMS (stand-ins on 127.0.0.1).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "xoxb-check-token-1234"
 SIGNING = "signing-secret-for-check"

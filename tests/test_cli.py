@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.repo import ROOT
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,11 @@ from bot.local.sandbox import (
     CMSSandbox,
     run_sandbox,
 )
-from tests.support.cms_fixtures import FakeTime, client_for
+from tests.support.cms_fixtures import FakeTime
+from tests.support.live_app import cms_client
+
+# Every test here talks to a sandbox on 127.0.0.1 (or to where one was).
+pytestmark = pytest.mark.slow
 
 FOUNDATIONS = NewCourseRecord(
     course_id=2,
@@ -51,18 +54,6 @@ FOUNDATIONS = NewCourseRecord(
     expires_at=dt.date(2028, 3, 1),
 )
 DATA = json.dumps({"diocese_id": SANDBOX_DIOCESE_ID})
-
-
-@pytest.fixture
-def cms_sandbox() -> Iterator[CMSSandbox]:
-    with CMSSandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def cms(cms_sandbox: CMSSandbox) -> Iterator[CMSClient]:
-    with client_for(cms_sandbox) as client:
-        yield client
 
 
 def raw(
@@ -86,21 +77,21 @@ def raw(
 
 
 @pytest.mark.parametrize("transport", ["query", "form"])
-def test_create_a_course_record(cms_sandbox: CMSSandbox, transport: str) -> None:
-    with client_for(cms_sandbox, write_transport=transport) as cms:
+def test_create_a_course_record(sandbox: CMSSandbox, transport: str) -> None:
+    with cms_client(sandbox, write_transport=transport) as cms:
         record = cms.create_course_record(1042, FOUNDATIONS)
     assert record.contact_id == 1042
     assert record.course_name == "Safeguarding Foundations"
     assert record.qualification_name == "Safeguarding Foundations certificate"
     assert record.expires_at == dt.date(2028, 3, 1)
-    held = cms_sandbox.records(1042)
+    held = sandbox.records(1042)
     assert len(held) == 1
     assert held[0]["id"] == record.id
     assert held[0]["booked_at"] == "2025-02-01"
-    assert cms_sandbox.calls == [("POST", "/v2/contacts/1042/courses", 200)]
+    assert sandbox.calls == [("POST", "/v2/contacts/1042/courses", 200)]
 
 
-def test_list_and_find_course_records(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
+def test_list_and_find_course_records(sandbox: CMSSandbox, cms: CMSClient) -> None:
     assert [r.id for r in cms.list_course_records(1001)] == [5001, 5002]
     assert cms.list_course_records(1010) == []  # no post, still addressable by id
     created = cms.create_course_record(1010, FOUNDATIONS)
@@ -110,8 +101,8 @@ def test_list_and_find_course_records(cms_sandbox: CMSSandbox, cms: CMSClient) -
     assert cms.find_course_record(1001, FOUNDATIONS, since=since) is None
 
 
-def test_list_courses_and_an_awkward_name(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.add_course("<!channel> & *bold*", id=99)
+def test_list_courses_and_an_awkward_name(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.add_course("<!channel> & *bold*", id=99)
     courses = {c.id: c for c in cms.list_courses()}
     assert courses[1].name == "Safeguarding Basic Awareness"
     assert courses[4].name == "Safeguarding Senior Leadership"
@@ -120,17 +111,15 @@ def test_list_courses_and_an_awkward_name(cms_sandbox: CMSSandbox, cms: CMSClien
     assert len(courses) == 9
 
 
-def test_list_courses_across_pages(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
+def test_list_courses_across_pages(sandbox: CMSSandbox, cms: CMSClient) -> None:
     for n in range(245):
-        cms_sandbox.add_course(f"Course {n}")
+        sandbox.add_course(f"Course {n}")
     assert len(cms.list_courses()) == 253
-    assert [c for c in cms_sandbox.calls if c[1] == "/v2/courses"] == [
-        ("GET", "/v2/courses", 200)
-    ] * 3
+    assert [c for c in sandbox.calls if c[1] == "/v2/courses"] == [("GET", "/v2/courses", 200)] * 3
 
 
-def test_pagination_headers_and_signed_links(cms_sandbox: CMSSandbox) -> None:
-    first = raw(cms_sandbox, "GET", "/v2/courses", {"limit": "3", "offset": "0"})
+def test_pagination_headers_and_signed_links(sandbox: CMSSandbox) -> None:
+    first = raw(sandbox, "GET", "/v2/courses", {"limit": "3", "offset": "0"})
     assert first.headers["X-Total-Count"] == "8"
     assert [c["id"] for c in first.json()] == [1, 2, 3]
     links = httpx.Response(200, headers={"Link": first.headers["Link"]}).links
@@ -154,8 +143,8 @@ def test_pagination_headers_and_signed_links(cms_sandbox: CMSSandbox) -> None:
         ({"offset": "-1"}, {"offset": ["The offset must be an integer."]}),
     ],
 )
-def test_pagination_bounds(cms_sandbox: CMSSandbox, params: dict[str, str], errors: Any) -> None:
-    answer = raw(cms_sandbox, "GET", "/v2/courses", params)
+def test_pagination_bounds(sandbox: CMSSandbox, params: dict[str, str], errors: Any) -> None:
+    answer = raw(sandbox, "GET", "/v2/courses", params)
     assert answer.status_code == 400
     assert answer.json()["error"]["errors"] == errors
 
@@ -173,8 +162,8 @@ def test_search_contacts(cms: CMSClient) -> None:
     assert len(cms.search_contacts("", limit=5)) == 5
 
 
-def test_search_honours_fields(cms_sandbox: CMSSandbox) -> None:
-    answer = raw(cms_sandbox, "GET", "/v2/contacts", {"fields": '{"contact":["surname"]}'})
+def test_search_honours_fields(sandbox: CMSSandbox) -> None:
+    answer = raw(sandbox, "GET", "/v2/contacts", {"fields": '{"contact":["surname"]}'})
     assert answer.json()[0] == {"id": 1001, "surname": "Holloway"}
 
 
@@ -236,12 +225,12 @@ def test_search_honours_fields(cms_sandbox: CMSSandbox) -> None:
     ],
 )
 def test_validation(
-    cms_sandbox: CMSSandbox, cms: CMSClient, record: NewCourseRecord, errors: Any
+    sandbox: CMSSandbox, cms: CMSClient, record: NewCourseRecord, errors: Any
 ) -> None:
     with pytest.raises(CMSValidationError) as caught:
         cms.create_course_record(1042, record)
     assert caught.value.errors == errors
-    assert cms_sandbox.records(1042) == []
+    assert sandbox.records(1042) == []
 
 
 @pytest.mark.parametrize(
@@ -260,22 +249,22 @@ def test_validation(
     ],
 )
 def test_validation_of_what_the_client_never_sends(
-    cms_sandbox: CMSSandbox, params: dict[str, str], errors: Any
+    sandbox: CMSSandbox, params: dict[str, str], errors: Any
 ) -> None:
-    answer = raw(cms_sandbox, "POST", "/v2/contacts/1042/courses", params, form=True)
+    answer = raw(sandbox, "POST", "/v2/contacts/1042/courses", params, form=True)
     assert answer.status_code == 400
     assert answer.json() == {
         "error": {"message": "The given data was invalid.", "status_code": 400, "errors": errors}
     }
 
 
-def test_unknown_contact(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
+def test_unknown_contact(sandbox: CMSSandbox, cms: CMSClient) -> None:
     with pytest.raises(CMSNotFound, match="no contact 999"):
         cms.create_course_record(999, FOUNDATIONS)
     with pytest.raises(CMSNotFound):
         cms.list_course_records(999)
-    assert cms_sandbox.records(999) == []
-    assert [c[2] for c in cms_sandbox.calls] == [404, 404]
+    assert sandbox.records(999) == []
+    assert [c[2] for c in sandbox.calls] == [404, 404]
 
 
 @pytest.mark.parametrize(
@@ -287,12 +276,12 @@ def test_unknown_contact(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
     ],
     ids=["bad-signature", "unknown-api-id", "another-diocese"],
 )
-def test_credentials_refused(cms_sandbox: CMSSandbox, credentials: Any, status: int) -> None:
-    with client_for(cms_sandbox, **credentials) as cms, pytest.raises(CMSAuthError) as caught:
+def test_credentials_refused(sandbox: CMSSandbox, credentials: Any, status: int) -> None:
+    with cms_client(sandbox, **credentials) as cms, pytest.raises(CMSAuthError) as caught:
         cms.create_course_record(1042, FOUNDATIONS)
     assert caught.value.status_code == status
     assert "wrong" not in caught.value.message
-    assert cms_sandbox.records(1042) == []
+    assert sandbox.records(1042) == []
 
 
 @pytest.mark.parametrize(
@@ -304,17 +293,17 @@ def test_credentials_refused(cms_sandbox: CMSSandbox, credentials: Any, status: 
         ('{"diocese_id": "seven"}', {"diocese_id": ["The diocese id must be an integer."]}),
     ],
 )
-def test_diocese_id_is_required(cms_sandbox: CMSSandbox, data: str | None, errors: Any) -> None:
+def test_diocese_id_is_required(sandbox: CMSSandbox, data: str | None, errors: Any) -> None:
     params = {"api_id": SANDBOX_API_ID} | ({"data": data} if data is not None else {})
-    with httpx.Client(base_url=cms_sandbox.base_url) as http:
+    with httpx.Client(base_url=sandbox.base_url) as http:
         answer = http.get("/v2/courses", params=signed(params, SANDBOX_SECRET_KEY))
     assert answer.status_code == 400
     assert answer.json()["error"]["errors"] == errors
 
 
-def test_a_signature_over_the_merged_query_and_form(cms_sandbox: CMSSandbox) -> None:
+def test_a_signature_over_the_merged_query_and_form(sandbox: CMSSandbox) -> None:
     params = signed({"api_id": SANDBOX_API_ID, "data": DATA, "course_id": "2"}, SANDBOX_SECRET_KEY)
-    with httpx.Client(base_url=cms_sandbox.base_url) as http:
+    with httpx.Client(base_url=sandbox.base_url) as http:
         answer = http.post(
             "/v2/contacts/1042/courses",
             params={"api_id": params["api_id"], "sig": params["sig"]},
@@ -327,53 +316,53 @@ def test_a_signature_over_the_merged_query_and_form(cms_sandbox: CMSSandbox) -> 
         )
     assert answer.status_code == 200
     assert tampered.status_code == 401
-    assert len(cms_sandbox.records(1042)) == 1
+    assert len(sandbox.records(1042)) == 1
 
 
-def test_unknown_paths_and_methods(cms_sandbox: CMSSandbox) -> None:
-    assert raw(cms_sandbox, "GET", "/v2/qualifications").status_code == 404
-    assert raw(cms_sandbox, "DELETE", "/v2/contacts/1042/courses").status_code == 405
-    assert raw(cms_sandbox, "POST", "/v2/courses").status_code == 405
+def test_unknown_paths_and_methods(sandbox: CMSSandbox) -> None:
+    assert raw(sandbox, "GET", "/v2/qualifications").status_code == 404
+    assert raw(sandbox, "DELETE", "/v2/contacts/1042/courses").status_code == 405
+    assert raw(sandbox, "POST", "/v2/courses").status_code == 405
 
 
 # --- faults: the CMS failing ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_5xx_on_a_read_is_unavailable(cms_sandbox: CMSSandbox, cms: CMSClient, status: int) -> None:
-    cms_sandbox.fail_next(status)
+def test_5xx_on_a_read_is_unavailable(sandbox: CMSSandbox, cms: CMSClient, status: int) -> None:
+    sandbox.fail_next(status)
     with pytest.raises(CMSUnavailable, match=f"HTTP {status}"):
         cms.list_courses()
     assert len(cms.list_courses()) == 8  # once only
 
 
-def test_unreadable_answer_is_unavailable(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.fail_next(200, body="<html>maintenance</html>")
+def test_unreadable_answer_is_unavailable(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.fail_next(200, body="<html>maintenance</html>")
     with pytest.raises(CMSUnavailable, match="could not be read"):
         cms.list_course_records(1001)
 
 
 @pytest.mark.parametrize(("status", "kind"), [(410, CMSError), (404, CMSNotFound)])
 def test_other_statuses(
-    cms_sandbox: CMSSandbox, cms: CMSClient, status: int, kind: type[CMSError]
+    sandbox: CMSSandbox, cms: CMSClient, status: int, kind: type[CMSError]
 ) -> None:
-    cms_sandbox.fail_next(status)
+    sandbox.fail_next(status)
     with pytest.raises(kind) as caught:
         cms.list_course_records(1001)
     assert caught.value.status_code == status
 
 
-def test_dropped_connection_on_a_read(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.drop_next()
+def test_dropped_connection_on_a_read(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.drop_next()
     with pytest.raises(CMSUnavailable, match="connection to the CMS failed"):
         cms.list_courses()
-    assert cms_sandbox.calls == [("GET", "/v2/courses", None)]
+    assert sandbox.calls == [("GET", "/v2/courses", None)]
 
 
-def test_slow_cms_times_out(cms_sandbox: CMSSandbox) -> None:
-    cms_sandbox.delay = 0.5
+def test_slow_cms_times_out(sandbox: CMSSandbox) -> None:
+    sandbox.delay = 0.5
     with (
-        client_for(cms_sandbox, timeout=0.1) as cms,
+        cms_client(sandbox, timeout=0.1) as cms,
         pytest.raises(CMSUnavailable, match="did not answer in time"),
     ):
         cms.list_courses()
@@ -397,85 +386,85 @@ def test_unreachable_cms() -> None:
 # --- lost answers: never a second record ------------------------------------------------------
 
 
-def test_lost_answer_is_reconciled_not_repeated(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.lose_answer_next()
+def test_lost_answer_is_reconciled_not_repeated(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.lose_answer_next()
     record = cms.create_course_record(1042, FOUNDATIONS)
-    held = cms_sandbox.records(1042)
+    held = sandbox.records(1042)
     assert [r["id"] for r in held] == [record.id]
-    assert cms_sandbox.calls == [
+    assert sandbox.calls == [
         ("POST", "/v2/contacts/1042/courses", None),
         ("GET", "/v2/contacts/1042/courses", 200),
     ]
 
 
-def test_5xx_after_the_write_took_effect(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.fail_next(502, method="POST", commit=True)
+def test_5xx_after_the_write_took_effect(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.fail_next(502, method="POST", commit=True)
     record = cms.create_course_record(1042, FOUNDATIONS)
-    assert [r["id"] for r in cms_sandbox.records(1042)] == [record.id]
+    assert [r["id"] for r in sandbox.records(1042)] == [record.id]
 
 
-def test_answer_too_slow_after_the_write_took_effect(cms_sandbox: CMSSandbox) -> None:
-    cms_sandbox.stall_next(2.0, method="POST")
-    with client_for(cms_sandbox, timeout=0.2) as cms:
+def test_answer_too_slow_after_the_write_took_effect(sandbox: CMSSandbox) -> None:
+    sandbox.stall_next(2.0, method="POST")
+    with cms_client(sandbox, timeout=0.2) as cms:
         record = cms.create_course_record(1042, FOUNDATIONS)
-    assert [r["id"] for r in cms_sandbox.records(1042)] == [record.id]
+    assert [r["id"] for r in sandbox.records(1042)] == [record.id]
 
 
 def test_write_lost_before_it_took_effect_is_sent_again(
-    cms_sandbox: CMSSandbox, cms: CMSClient
+    sandbox: CMSSandbox, cms: CMSClient
 ) -> None:
-    cms_sandbox.drop_next(method="POST")
+    sandbox.drop_next(method="POST")
     record = cms.create_course_record(1042, FOUNDATIONS)
-    assert [r["id"] for r in cms_sandbox.records(1042)] == [record.id]
-    assert [c for c in cms_sandbox.calls if c[0] == "POST"] == [
+    assert [r["id"] for r in sandbox.records(1042)] == [record.id]
+    assert [c for c in sandbox.calls if c[0] == "POST"] == [
         ("POST", "/v2/contacts/1042/courses", None),
         ("POST", "/v2/contacts/1042/courses", 200),
     ]
 
 
-def test_write_lost_twice_before_it_took_effect(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.fail_next(500, times=2, method="POST")
+def test_write_lost_twice_before_it_took_effect(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.fail_next(500, times=2, method="POST")
     with pytest.raises(CMSUnavailable, match="nothing was recorded"):
         cms.create_course_record(1042, FOUNDATIONS)
-    assert cms_sandbox.records(1042) == []
+    assert sandbox.records(1042) == []
 
 
-def test_lost_answer_that_cannot_be_checked(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
-    cms_sandbox.lose_answer_next()
-    cms_sandbox.fail_next(503, method="GET")
+def test_lost_answer_that_cannot_be_checked(sandbox: CMSSandbox, cms: CMSClient) -> None:
+    sandbox.lose_answer_next()
+    sandbox.fail_next(503, method="GET")
     with pytest.raises(CMSAnswerLost):
         cms.create_course_record(1042, FOUNDATIONS)
-    assert len(cms_sandbox.records(1042)) == 1  # it was recorded; the CMS could not say so
+    assert len(sandbox.records(1042)) == 1  # it was recorded; the CMS could not say so
 
 
 def test_renewal_of_an_identical_record_is_still_one_new_record(
-    cms_sandbox: CMSSandbox, cms: CMSClient
+    sandbox: CMSSandbox, cms: CMSClient
 ) -> None:
     first = cms.create_course_record(1042, FOUNDATIONS)
-    cms_sandbox.lose_answer_next()
+    sandbox.lose_answer_next()
     second = cms.create_course_record(1042, FOUNDATIONS)
     assert second.id > first.id  # the newest match, not the older twin
-    assert len(cms_sandbox.records(1042)) == 2
+    assert len(sandbox.records(1042)) == 2
 
 
 # --- rate limits --------------------------------------------------------------------------------
 
 
-def test_rate_headers(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
+def test_rate_headers(sandbox: CMSSandbox, cms: CMSClient) -> None:
     cms.list_course_records(1001)
     assert (cms.rate_limit, cms.rate_limit_remaining) == (60, 59)
-    cms_sandbox.legacy_rate_headers = True
+    sandbox.legacy_rate_headers = True
     cms.list_course_records(1001)
     assert cms.rate_limit_remaining == 58
-    answer = raw(cms_sandbox, "GET", "/v2/courses")
+    answer = raw(sandbox, "GET", "/v2/courses")
     assert answer.headers["X-Rate-Limit-Remaining"] == "57"
     assert "X-RateLimit-Remaining" not in answer.headers
 
 
-def test_429_body_and_headers(cms_sandbox: CMSSandbox) -> None:
-    cms_sandbox.rate_limit = 1
-    assert raw(cms_sandbox, "GET", "/v2/courses").status_code == 200
-    answer = raw(cms_sandbox, "GET", "/v2/courses")
+def test_429_body_and_headers(sandbox: CMSSandbox) -> None:
+    sandbox.rate_limit = 1
+    assert raw(sandbox, "GET", "/v2/courses").status_code == 200
+    answer = raw(sandbox, "GET", "/v2/courses")
     assert answer.status_code == 429
     assert answer.json() == {
         "error": {"message": "You have made too many requests.", "status_code": 429}
@@ -483,14 +472,14 @@ def test_429_body_and_headers(cms_sandbox: CMSSandbox) -> None:
     assert answer.headers["X-RateLimit-Limit"] == "1"
     assert answer.headers["X-RateLimit-Remaining"] == "0"
     assert "Retry-After" not in answer.headers
-    cms_sandbox.reset_rate_limits()
-    assert raw(cms_sandbox, "GET", "/v2/courses").status_code == 200
+    sandbox.reset_rate_limits()
+    assert raw(sandbox, "GET", "/v2/courses").status_code == 200
 
 
 def test_429_storm_ends_in_success() -> None:
     with CMSSandbox(rate_limit=3, window=1.0) as sandbox:
         started = time.monotonic()
-        with client_for(sandbox, pacing=False) as cms:
+        with cms_client(sandbox, pacing=False) as cms:
             for _ in range(7):
                 assert cms.create_course_record(1042, FOUNDATIONS).course_id == 2
         took = time.monotonic() - started
@@ -503,26 +492,26 @@ def test_429_storm_ends_in_success() -> None:
 
 def test_pacing_avoids_the_storm() -> None:
     with CMSSandbox(rate_limit=3, window=1.0) as sandbox:
-        with client_for(sandbox, rate_window=1.0) as cms:
+        with cms_client(sandbox, rate_window=1.0) as cms:
             for _ in range(7):
                 cms.list_course_records(1001)
         statuses = [status for _method, _path, status in sandbox.calls]
         assert statuses == [200] * 7
 
 
-def test_429_storm_from_another_program_sharing_the_api_id(cms_sandbox: CMSSandbox) -> None:
-    cms_sandbox.fail_next(429, times=3)
+def test_429_storm_from_another_program_sharing_the_api_id(sandbox: CMSSandbox) -> None:
+    sandbox.fail_next(429, times=3)
     fake = FakeTime()
-    with client_for(cms_sandbox, sleep=fake.sleep) as cms:
+    with cms_client(sandbox, sleep=fake.sleep) as cms:
         assert len(cms.list_courses()) == 8
     assert fake.sleeps == [1.0, 2.0, 4.0]
 
 
-def test_retry_after_from_the_cms_is_honoured(cms_sandbox: CMSSandbox) -> None:
-    cms_sandbox.fail_next(429, headers={"Retry-After": "0"})
-    cms_sandbox.send_retry_after = True
+def test_retry_after_from_the_cms_is_honoured(sandbox: CMSSandbox) -> None:
+    sandbox.fail_next(429, headers={"Retry-After": "0"})
+    sandbox.send_retry_after = True
     fake = FakeTime()
-    with client_for(cms_sandbox, sleep=fake.sleep) as cms:
+    with cms_client(sandbox, sleep=fake.sleep) as cms:
         cms.list_courses()
     assert fake.sleeps == [0.0]
 
@@ -536,12 +525,12 @@ def test_sandbox_sends_retry_after_when_asked() -> None:
     assert 1 <= int(answer.headers["Retry-After"]) <= 30
 
 
-def test_rate_limits_are_per_api_id(cms_sandbox: CMSSandbox) -> None:
-    cms_sandbox.rate_limit = 1
-    cms_sandbox.add_credentials("other", "other-secret", SANDBOX_DIOCESE_ID)
+def test_rate_limits_are_per_api_id(sandbox: CMSSandbox) -> None:
+    sandbox.rate_limit = 1
+    sandbox.add_credentials("other", "other-secret", SANDBOX_DIOCESE_ID)
     with (
-        client_for(cms_sandbox, pacing=False) as mine,
-        client_for(cms_sandbox, api_id="other", secret_key="other-secret") as theirs,
+        cms_client(sandbox, pacing=False) as mine,
+        cms_client(sandbox, api_id="other", secret_key="other-secret") as theirs,
     ):
         mine.list_course_records(1001)
         theirs.list_course_records(1001)
@@ -553,10 +542,10 @@ def test_rate_limits_are_per_api_id(cms_sandbox: CMSSandbox) -> None:
 
 def test_data_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "cms.json"
-    with CMSSandbox(data_path=path) as sandbox, client_for(sandbox) as cms:
+    with CMSSandbox(data_path=path) as sandbox, cms_client(sandbox) as cms:
         sandbox.add_contact("Ada", "Lovelace", id=2001, post="Verger", parish="St Anne")
         first = cms.create_course_record(2001, FOUNDATIONS)
-    with CMSSandbox(data_path=path) as sandbox, client_for(sandbox) as cms:
+    with CMSSandbox(data_path=path) as sandbox, cms_client(sandbox) as cms:
         assert cms.list_course_records(2001) == [first]
         second = cms.create_course_record(2001, FOUNDATIONS)
         assert [c.id for c in cms.search_contacts("lovelace")] == [2001]
@@ -564,15 +553,15 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     assert len(json.loads(path.read_text())["records"]) == 5
 
 
-def test_stop_closes_kept_alive_connections(cms_sandbox: CMSSandbox, cms: CMSClient) -> None:
+def test_stop_closes_kept_alive_connections(sandbox: CMSSandbox, cms: CMSClient) -> None:
     cms.list_courses()
-    cms_sandbox.stop()
+    sandbox.stop()
     with pytest.raises(CMSUnavailable):
         cms.list_courses()
 
 
-def test_sandbox_command_refuses_a_port_in_use(cms_sandbox: CMSSandbox) -> None:
-    port = int(cms_sandbox.base_url.rsplit(":", 1)[1])
+def test_sandbox_command_refuses_a_port_in_use(sandbox: CMSSandbox) -> None:
+    port = int(sandbox.base_url.rsplit(":", 1)[1])
     with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*--port"):
         run_sandbox(port=port)
 

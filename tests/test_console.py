@@ -29,8 +29,7 @@ from bot.recording import Recorder
 from bot.slack import views
 from bot.store import Store
 from bot.submission import Origin, Typed
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.repo import ROOT
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -78,6 +77,7 @@ def assert_clean_exit(code: int, out: str, err: str) -> None:
 # --- the scenarios of issue 6 ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_course_is_recorded_and_the_thread_shows_what_the_cms_holds(tmp_path: Path) -> None:
     code, out, err = shell(
         tmp_path,
@@ -111,6 +111,7 @@ def test_a_course_is_recorded_and_the_thread_shows_what_the_cms_holds(tmp_path: 
     assert "record " in history
 
 
+@pytest.mark.slow
 def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_again(
     tmp_path: Path,
 ) -> None:
@@ -137,6 +138,7 @@ def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_agai
     assert "completed=" in after(out, "> history")
 
 
+@pytest.mark.slow
 def test_a_cms_refusal_is_shown_in_the_thread_and_the_form_reopens(tmp_path: Path) -> None:
     # Qualification 25 belongs to another course than 2: the CMS answers 400.
     code, out, err = shell(
@@ -161,6 +163,7 @@ def test_a_cms_refusal_is_shown_in_the_thread_and_the_form_reopens(tmp_path: Pat
     assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in reopened
 
 
+@pytest.mark.slow
 def test_an_unknown_contact_is_not_found(tmp_path: Path) -> None:
     code, out, err = shell(
         tmp_path, "/record-course 424242 foundations completed yesterday", *[""] * 7, "history"
@@ -170,6 +173,7 @@ def test_an_unknown_contact_is_not_found(tmp_path: Path) -> None:
     assert "not_found" in after(out, "> history")
 
 
+@pytest.mark.slow
 def test_someone_not_on_the_list_is_refused_politely(tmp_path: Path) -> None:
     code, out, err = shell(
         tmp_path, "as U0SOMEONE", "/record-course 1042 foundations", "history", "as U0ADMIN"
@@ -182,6 +186,7 @@ def test_someone_not_on_the_list_is_refused_politely(tmp_path: Path) -> None:
     assert "No submissions yet." in out
 
 
+@pytest.mark.slow
 def test_a_duplicate_is_asked_as_a_yes_or_no_question(tmp_path: Path) -> None:
     form = ["/record-course 1042 foundations completed yesterday", *[""] * 7]
     code, out, err = shell(tmp_path, *form, *form, "maybe", "y", "history")
@@ -192,6 +197,7 @@ def test_a_duplicate_is_asked_as_a_yes_or_no_question(tmp_path: Path) -> None:
     assert after(out, "> history").count("recorded") == 2
 
 
+@pytest.mark.slow
 def test_searching_and_picking_from_the_bots_options(tmp_path: Path) -> None:
     code, out, err = shell(
         tmp_path,
@@ -213,6 +219,7 @@ def test_searching_and_picking_from_the_bots_options(tmp_path: Path) -> None:
     assert "Form closed: nothing was recorded." in out
 
 
+@pytest.mark.slow
 def test_garbage_and_the_end_of_input_leave_cleanly(tmp_path: Path) -> None:
     lines = [
         "",
@@ -248,6 +255,7 @@ def test_garbage_and_the_end_of_input_leave_cleanly(tmp_path: Path) -> None:
     assert "\x00" not in out
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_cleanly(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "shell"],
@@ -277,6 +285,7 @@ def test_ctrl_c_leaves_cleanly(tmp_path: Path) -> None:
     assert out.rstrip().endswith(b"Bye.")
 
 
+@pytest.mark.slow
 def test_with_allowed_users_set_the_console_is_the_first_of_them(tmp_path: Path) -> None:
     form = ["/record-course 1042 foundations completed yesterday", *[""] * 7]
     code, out, err = shell(
@@ -289,6 +298,7 @@ def test_with_allowed_users_set_the_console_is_the_first_of_them(tmp_path: Path)
     assert "(only visible to you) record-course: Sorry, you are not on the list" in out
 
 
+@pytest.mark.slow
 def test_with_cms_credentials_it_talks_to_that_cms(tmp_path: Path) -> None:
     with CMSSandbox() as cms:
         cms.add_course("Bell Ringing Safety")
@@ -310,6 +320,7 @@ def test_with_cms_credentials_it_talks_to_that_cms(tmp_path: Path) -> None:
     assert len(posted) == 1
 
 
+@pytest.mark.slow
 def test_a_log_holding_work_for_real_slack_is_left_alone(tmp_path: Path) -> None:
     with (
         Store(tmp_path / "log.db") as store,
@@ -330,6 +341,7 @@ def test_a_log_holding_work_for_real_slack_is_left_alone(tmp_path: Path) -> None
 # --- a whole training session (/record-course session) ------------------------------------
 
 
+@pytest.mark.slow
 def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path) -> None:
     # "Revd" finds two demo contacts (The Revd Maggie Holloway, The Revd Canon Ashworth).
     code, out, err = shell(
@@ -378,6 +390,7 @@ def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path
     assert all("recorded" in line for line in history)
 
 
+@pytest.mark.slow
 def test_people_picked_from_the_list_are_confirmed_with_yes_or_no(tmp_path: Path) -> None:
     code, out, err = shell(
         tmp_path,
@@ -409,6 +422,7 @@ def test_people_picked_from_the_list_are_confirmed_with_yes_or_no(tmp_path: Path
     assert 1 <= out.count("(edited)") <= 2
 
 
+@pytest.mark.slow
 def test_a_list_that_finds_nobody_is_shown_and_closed(tmp_path: Path) -> None:
     code, out, err = shell(
         tmp_path,
@@ -597,6 +611,7 @@ def test_quick_edits_of_a_message_show_only_the_latest_before_its_reply() -> Non
     ]
 
 
+@pytest.mark.slow  # waits for the printer's timer thread to end the edit window
 def test_a_held_edit_is_printed_when_its_window_ends() -> None:
     terminal, out = _terminal()
     printer = ThreadPrinter(terminal, edit_every=0.2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +15,12 @@ import pytest
 
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
-from tests.support.live_app import parents, thread_replies, wait_until
+from tests.support.live_app import JOAN, parents, thread_replies, wait_until
 from tests.support.serving import serve_env, serving
 from tests.support.slack_harness import SlackHarness
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "crash-test-signing-secret"
 TOKEN = "xoxb-crash-test"
-JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
 
 
 @pytest.fixture

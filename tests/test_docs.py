@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from bot.cli import COMMANDS, build_parser
 from bot.settings import Settings
 from bot.slack.listeners.record import COMMAND
+from tests.support.repo import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -52,13 +49,8 @@ def test_readme_commands_parse() -> None:
         parser.parse_args(shlex.split(line))
 
 
-def manifest() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
-    return loaded
-
-
-def test_manifest_commands_are_the_registered_ones() -> None:
-    commands = {c["command"] for c in manifest()["features"]["slash_commands"]}
+def test_manifest_commands_are_the_registered_ones(manifest: dict[str, Any]) -> None:
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == {COMMAND}
 
 

@@ -9,7 +9,6 @@ most once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,10 @@ from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import RETRY_ACTION
 from bot.store import State
 from tests.support.live_app import (
+    JOAN,
     LiveApp,
     cms_client,
+    cms_posts,
     events,
     live_app,
     parents,
@@ -30,24 +31,7 @@ from tests.support.live_app import (
 )
 from tests.support.slack_harness import USER_ID
 
-JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
 RETRYING = "I'll keep trying"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def app(tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with live_app(tmp_path / "log.db", slack, sandbox) as running:
-        yield running
-
-
-def posts(sandbox: CMSSandbox) -> list[tuple[str, str, int | None]]:
-    return [c for c in sandbox.calls if c[0] == "POST"]
 
 
 def final_replies(slack: SlackStandIn) -> list[str]:
@@ -76,7 +60,7 @@ def test_cms_500s_that_pass_are_retried_and_recorded_once(app: LiveApp) -> None:
     assert_recorded_once(app, submission.id)
     notices = [m.text for m in thread_replies(app.slack) if RETRYING in m.text]
     assert len(notices) == 1
-    assert [c[2] for c in posts(app.sandbox)] == [500, 500, 200]
+    assert [c[2] for c in cms_posts(app.sandbox)] == [500, 500, 200]
     assert events(app.store, submission.id) == [
         "submitted",
         "message_posted",
@@ -115,7 +99,7 @@ def test_a_cms_timeout_is_reconciled_not_repeated(
         sandbox.stall_next(0.6, method="POST", commit=commit)
         submission = app.submit(JOAN)
         assert_recorded_once(app, submission.id)
-        assert len(posts(sandbox)) == 1
+        assert len(cms_posts(sandbox)) == 1
         assert ("GET", "/v2/contacts/1042/courses", 200) in sandbox.calls
 
 
@@ -131,7 +115,7 @@ def test_a_cms_slower_than_the_timeout_and_the_check_gets_the_record_once(
         submission = app.settled(app.submit(JOAN).id)
         sandbox.stop()  # the stalled POST is carried out now, if it has not been yet
         assert_recorded_once(app, submission.id)
-        assert len(posts(sandbox)) == 1
+        assert len(cms_posts(sandbox)) == 1
         assert events(app.store, submission.id).count("reconciled") == 1
 
 
@@ -139,14 +123,14 @@ def test_a_dropped_connection_before_the_write_is_sent_again_once(app: LiveApp) 
     app.sandbox.drop_next(method="POST")
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
-    assert [c[2] for c in posts(app.sandbox)] == [None, 200]
+    assert [c[2] for c in cms_posts(app.sandbox)] == [None, 200]
 
 
 def test_a_lost_answer_is_reconciled_and_never_posted_again(app: LiveApp) -> None:
     app.sandbox.lose_answer_next()
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
-    assert [c[2] for c in posts(app.sandbox)] == [None]
+    assert [c[2] for c in cms_posts(app.sandbox)] == [None]
 
 
 @pytest.mark.parametrize(
@@ -159,7 +143,7 @@ def test_a_lost_answer_that_cannot_be_checked_stays_sending_until_it_can(
     app.sandbox.fail_next(times=2, method="GET", path="/v2/contacts/*/courses", **check)
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
-    assert [c[2] for c in posts(app.sandbox)] == [None]
+    assert [c[2] for c in cms_posts(app.sandbox)] == [None]
     assert "reconciled" in events(app.store, submission.id)
 
 
@@ -170,7 +154,7 @@ def test_an_answer_that_is_not_json_is_reconciled(app: LiveApp, commit: bool) ->
     )
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
-    assert len(posts(app.sandbox)) == (1 if commit else 2)
+    assert len(cms_posts(app.sandbox)) == (1 if commit else 2)
 
 
 def test_a_cms_refusal_of_any_length_is_told_within_slacks_limits(app: LiveApp) -> None:
@@ -197,7 +181,7 @@ def test_a_storm_of_429s_is_waited_out_and_never_shown(app: LiveApp) -> None:
     app.sandbox.fail_next(429, times=6, method="POST", headers={"Retry-After": "0"})
     submission = app.submit(JOAN)
     assert_recorded_once(app, submission.id)
-    assert [c[2] for c in posts(app.sandbox)] == [429] * 6 + [200]
+    assert [c[2] for c in cms_posts(app.sandbox)] == [429] * 6 + [200]
     assert "retry_scheduled" not in events(app.store, submission.id)
     assert [m for m in thread_replies(app.slack) if RETRYING in m.text] == []
 
@@ -300,7 +284,7 @@ def test_slack_down_leaves_the_outcome_unreported_until_a_restart_tells_it(
     with live_app(database, slack, sandbox) as app:
         assert_recorded_once(app, submission.id)
         assert events(app.store, submission.id)[-1] == "reported (thread)"
-    assert [c[0] for c in posts(sandbox)] == ["POST"]
+    assert [c[0] for c in cms_posts(sandbox)] == ["POST"]
 
 
 def test_slack_down_when_the_form_is_asked_for_is_a_warning_not_a_crash(
@@ -314,5 +298,5 @@ def test_slack_down_when_the_form_is_asked_for_is_a_warning_not_a_crash(
     )
     app.slack.come_up()
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
-    assert posts(app.sandbox) == []
+    assert cms_posts(app.sandbox) == []
     assert app.store.count() == 0

@@ -380,11 +380,9 @@ class Running:
 
 
 @pytest.fixture
-def running(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[Running]:
-    with (
-        SlackStandIn() as slack,
-        live_app(tmp_path / "log.db", slack, sandbox, retry_delays=()) as app,
-    ):
+def running(tmp_path: Path, slack: SlackStandIn, sandbox: CMSSandbox) -> Iterator[Running]:
+    """The app with no retries, wrapped for the Home tab's tests."""
+    with live_app(tmp_path / "log.db", slack, sandbox, retry_delays=()) as app:
         yield Running(app)
 
 

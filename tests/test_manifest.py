@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
-import yaml
+from tests.support.repo import ROOT
 
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST = ROOT / "manifest.yml"
 EVENTS_PATH = "/slack/events"
-
-
-@pytest.fixture(scope="module")
-def manifest() -> dict[str, Any]:
-    loaded = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
 
 
 def urls(node: Any, path: str = "") -> Iterator[tuple[str, str]]:

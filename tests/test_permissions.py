@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from slack_sdk import WebClient
 
 from bot.local.slack_standin import SlackStandIn
 from bot.slack.permissions import Permissions
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
 
 
 def client(slack: SlackStandIn) -> WebClient:

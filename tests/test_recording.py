@@ -14,7 +14,7 @@ from bot.local.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.recording import Recorder
 from bot.store import State, Store, Submission
 from bot.submission import Checked, Origin, Typed, check
-from tests.conftest import sandbox_client
+from tests.support.live_app import cms_client
 
 TODAY = dt.date(2026, 11, 27)  # a Friday
 FOUNDATIONS = "2"
@@ -304,7 +304,7 @@ def test_workers_bound_calls_in_flight(store: Store, sandbox: CMSSandbox) -> Non
     in_flight = 0
     peak = 0
     lock = threading.Lock()
-    client = sandbox_client(sandbox, pacing=False)
+    client = cms_client(sandbox, pacing=False)
 
     original = client.create_course_record
 
@@ -335,7 +335,7 @@ def test_workers_bound_calls_in_flight(store: Store, sandbox: CMSSandbox) -> Non
 
 def test_secrets_never_reach_the_database(tmp_path: Path, sandbox: CMSSandbox) -> None:
     path = tmp_path / "log.db"
-    client = sandbox_client(sandbox)
+    client = cms_client(sandbox)
     with Store(path) as store:
         rec = Recorder(store, client, retry_delays=())
         for fields in ({}, {"course_id": "999"}, {"contact_id": "424242"}):

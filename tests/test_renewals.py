@@ -23,9 +23,9 @@ from bot.settings import load_settings
 from bot.slack.messages import outcome_message
 from bot.store import MIGRATIONS, State, Store
 from bot.submission import Origin, Typed, check
-from tests.conftest import NOW
+from tests.support.cms_fixtures import WALL as NOW
+from tests.support.repo import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 27)
 THREE_YEARS = Period(36, 0, "3 years")
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,18 +14,12 @@ import pytest
 
 from bot.local.sandbox import SANDBOX_SECRET_KEY, CMSSandbox
 from bot.local.slack_standin import SlackStandIn
+from tests.support.repo import ROOT
 from tests.support.serving import serve_env, serving
 from tests.support.slack_harness import CHANNEL_ID, SlackHarness
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "serve-test-signing-secret"
 TOKEN = "xoxb-serve-test"
-
-
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
 
 
 @pytest.fixture

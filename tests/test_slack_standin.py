@@ -69,12 +69,6 @@ MODAL: dict[str, Any] = {
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
 def client(slack: SlackStandIn) -> WebClient:
     return WebClient(token=TOKEN, base_url=slack.url)
 
@@ -102,6 +96,7 @@ def test_port_before_start_is_an_error() -> None:
         _ = SlackStandIn().url
 
 
+@pytest.mark.slow
 def test_stop_frees_the_port_and_twice_is_harmless() -> None:
     standin = SlackStandIn().start()
     client = WebClient(token=TOKEN, base_url=standin.url, retry_handlers=[])
@@ -136,6 +131,7 @@ def test_calls_without_a_token_are_refused(slack: SlackStandIn) -> None:
     assert error_of(anonymous.auth_test) == "not_authed"
 
 
+@pytest.mark.slow
 def test_a_configured_token_is_enforced() -> None:
     with SlackStandIn(token=TOKEN) as standin:
         assert WebClient(token=TOKEN, base_url=standin.url).auth_test()["ok"]
@@ -212,6 +208,7 @@ def test_views_open_needs_an_issued_trigger_used_once(
     )
 
 
+@pytest.mark.slow
 def test_trigger_ids_expire() -> None:
     with SlackStandIn(trigger_ttl=0.05) as standin:
         client = WebClient(token=TOKEN, base_url=standin.url)

@@ -20,12 +20,6 @@ APP_TOKEN = "xapp-1-A0STANDIN-1-socketmodetoken"
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
 def socket_mode(slack: SlackStandIn) -> Iterator[SocketModeStandIn]:
     with SocketModeStandIn() as socket:
         slack.socket_mode_url = socket.url

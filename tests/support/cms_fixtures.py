@@ -1,4 +1,5 @@
-"""Helpers for the CMS client's tests: a fake clock, canned CMS answers, sandbox clients."""
+"""Helpers for the CMS client's tests: a fake clock and canned CMS answers. (A real client
+over HTTP to a running sandbox is `tests.support.live_app.cms_client`.)"""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-
-from bot.cms.client import CMSClient
-from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 
 #: The wall-clock time the unit tests pretend it is.
 WALL = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
@@ -58,17 +56,3 @@ def sent_params(request: httpx.Request) -> dict[str, str]:
 
 def rate(limit: int, remaining: int) -> dict[str, str]:
     return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
-
-
-def client_for(sandbox: CMSSandbox, *, timeout: float = 5.0, **kwargs: Any) -> CMSClient:
-    """A real client talking over HTTP to a running sandbox (no settle pause on lost writes)."""
-    http = httpx.Client(base_url=sandbox.base_url, timeout=httpx.Timeout(timeout, connect=2.0))
-    client = CMSClient(
-        http,
-        api_id=kwargs.pop("api_id", SANDBOX_API_ID),
-        secret_key=kwargs.pop("secret_key", SANDBOX_SECRET_KEY),
-        diocese_id=kwargs.pop("diocese_id", SANDBOX_DIOCESE_ID),
-        **kwargs,
-    )
-    client.reconcile_settle = 0.0
-    return client

@@ -29,10 +29,11 @@ from tests.support.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
 
 T = TypeVar("T")
 
-ROOT = Path(__file__).resolve().parent.parent
-
 SECRET = "live-app-signing-secret-5b0c"
 TOKEN = "xoxb-live-app-token-77a1"
+
+#: The record form filled in with the least it needs: Joan Ellison, Safeguarding Foundations.
+JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
 
 
 @dataclass
@@ -107,14 +108,14 @@ def cms_client(
     timeout: float = 5.0,
     api_id: str = SANDBOX_API_ID,
     secret_key: str = SANDBOX_SECRET_KEY,
+    diocese_id: int = SANDBOX_DIOCESE_ID,
     settle: float = 0.0,
     **kwargs: Any,
 ) -> CMSClient:
-    """A real client over HTTP to the running sandbox, with a read timeout of `timeout`."""
+    """A real client over HTTP to the running sandbox, with a read timeout of `timeout` and
+    no settle pause on lost writes (`settle`)."""
     http = httpx.Client(base_url=sandbox.base_url, timeout=httpx.Timeout(timeout, connect=2.0))
-    client = CMSClient(
-        http, api_id=api_id, secret_key=secret_key, diocese_id=SANDBOX_DIOCESE_ID, **kwargs
-    )
+    client = CMSClient(http, api_id=api_id, secret_key=secret_key, diocese_id=diocese_id, **kwargs)
     client.reconcile_settle = settle
     return client
 
@@ -184,3 +185,8 @@ def parents(slack: SlackStandIn, channel: str = CHANNEL_ID) -> list[Message]:
 
 def events(store: Store, submission_id: int) -> list[str]:
     return [e["event"] for e in store.events(submission_id)]
+
+
+def cms_posts(sandbox: CMSSandbox) -> list[tuple[str, str, int | None]]:
+    """The sandbox's calls that were POSTs: (method, path, status, or None if it never answered)."""
+    return [c for c in sandbox.calls if c[0] == "POST"]

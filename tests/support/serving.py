@@ -17,9 +17,8 @@ from pathlib import Path
 from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from tests.support.live_app import wait_until
+from tests.support.repo import ROOT
 from tests.support.slack_harness import USER_ID
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def serve_env(

@@ -24,15 +24,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.errors import (
-    CMSAuthError,
-    CMSError,
-    CMSNotFound,
-    CMSRateLimited,
-    CMSUnavailable,
-    CMSValidationError,
-    ConfigError,
-)
+from bot import errors
 from bot.settings import Settings
 
 #: The bot scopes `manifest.yml` asks for (`tests/test_check.py` keeps the two equal).
@@ -89,8 +81,7 @@ def _storage_findings(settings: Settings, environ: Mapping[str, str]) -> list[Ch
     found = []
     if environ.get("DYNO"):
         found.append(
-            Check(
-                "database",
+            _db_finding(
                 "persistent storage",
                 Status.FAIL,
                 f"DYNO is set: this platform's disk is wiped on every restart and deploy, so "
@@ -102,8 +93,7 @@ def _storage_findings(settings: Settings, environ: Mapping[str, str]) -> list[Ch
         )
     if str(path) != ":memory:" and not path.is_absolute():
         found.append(
-            Check(
-                "database",
+            _db_finding(
                 "persistent storage",
                 Status.WARN,
                 f"DATABASE_PATH is relative ({path}): the log goes wherever the bot is started "
@@ -190,8 +180,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
     checks = _storage_findings(settings, environ)
     if not any(c.name == "persistent storage" for c in checks):
         checks.append(
-            Check(
-                "database",
+            _db_finding(
                 "persistent storage",
                 Status.OK,
                 f"{path}: nothing says this disk is wiped on restart (a VM's disk or a volume "
@@ -201,8 +190,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
     folder = (path.parent if str(path.parent) else Path(".")).absolute()
     if not folder.is_dir():
         checks.append(
-            Check(
-                "database",
+            _db_finding(
                 "folder",
                 Status.FAIL,
                 f"The folder {folder} does not exist.",
@@ -212,8 +200,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
         return checks
     if not os.access(folder, os.W_OK | os.X_OK):
         checks.append(
-            Check(
-                "database",
+            _db_finding(
                 "folder",
                 Status.FAIL,
                 f"The folder {folder} is not writable by this user (SQLite writes its journal "
@@ -225,8 +212,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
     checks.append(Check("database", "folder", Status.OK, f"{folder} exists and is writable."))
     if not path.exists():
         checks.append(
-            Check(
-                "database",
+            _db_finding(
                 "file",
                 Status.OK,
                 f"{path} does not exist yet: the bot creates it at first start.",
@@ -235,8 +221,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
         return checks
     if not os.access(path, os.R_OK | os.W_OK):
         checks.append(
-            Check(
-                "database",
+            _db_finding(
                 "file",
                 Status.FAIL,
                 f"{path} is not readable and writable by this user.",
@@ -259,8 +244,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
         conn.close()
     if result != ["ok"]:
         checks.append(
-            Check(
-                "database",
+            _db_finding(
                 "integrity",
                 Status.FAIL,
                 f"{path} is damaged: {'; '.join(result[:3])}",
@@ -274,8 +258,7 @@ def _database(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
 
 
 def _db_broken(path: Path, exc: sqlite3.Error) -> Check:
-    return Check(
-        "database",
+    return _db_finding(
         "file",
         Status.FAIL,
         f"{path} cannot be read as an SQLite database ({exc}).",
@@ -286,8 +269,7 @@ def _db_broken(path: Path, exc: sqlite3.Error) -> Check:
 def _schema(applied: list[str], known: list[str]) -> Check:
     unknown = [name for name in applied if name not in known]
     if unknown:
-        return Check(
-            "database",
+        return _db_finding(
             "schema",
             Status.FAIL,
             f"The database has migrations this version does not know ({', '.join(unknown)}): "
@@ -301,8 +283,7 @@ def _schema(applied: list[str], known: list[str]) -> Check:
     pending = [name for name in known if name not in applied]
     version = f"schema version {len(applied)} ({applied[-1]})"
     if pending:
-        return Check(
-            "database",
+        return _db_finding(
             "schema",
             Status.OK,
             f"{version}; the bot will apply {len(pending)} newer migration(s) at start.",
@@ -319,7 +300,7 @@ def _renewals(settings: Settings) -> list[Check]:
     path = settings.renewals_path
     try:
         rules = renewals_from_settings(settings)
-    except ConfigError as exc:
+    except errors.ConfigError as exc:
         fix = "Correct the file (see renewals.example.toml), or unset RENEWALS_PATH."
         return [Check("renewals", "renewal rules", Status.FAIL, exc.message, fix)]
     if len(rules) == 0 and not path.exists():
@@ -499,9 +480,9 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
     try:
         with CMSClient.from_settings(fixed, pacing=False, max_wait=0.0) as client:
             courses = client.list_courses()
-    except CMSAuthError as exc:
+    except errors.CMSAuthError as exc:
         return [_cms_refused(exc, settings)]
-    except CMSNotFound:
+    except errors.CMSNotFound:
         return [
             Check(
                 "cms",
@@ -512,7 +493,7 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
                 "is the API's address (https://cmsapi.cofeportal.org).",
             )
         ]
-    except CMSValidationError as exc:
+    except errors.CMSValidationError as exc:
         return [
             Check(
                 "cms",
@@ -522,7 +503,7 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
                 "Check CMS_DIOCESE_ID (the diocese's number in the CMS).",
             )
         ]
-    except CMSRateLimited:
+    except errors.CMSRateLimited:
         return [
             Check(
                 "cms",
@@ -533,7 +514,7 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
                 "Run check again in a minute.",
             )
         ]
-    except CMSUnavailable as exc:
+    except errors.CMSUnavailable as exc:
         if exc.status_code is None:  # no answer at all: a timeout, or not reached
             return [
                 Check(
@@ -555,7 +536,7 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
                 "if it is, try again later.",
             )
         ]
-    except CMSError as exc:
+    except errors.CMSError as exc:
         return [
             Check(
                 "cms",
@@ -565,7 +546,7 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
                 "Check the CMS settings; if they are right, ask the CMS administrator.",
             )
         ]
-    except ConfigError as exc:
+    except errors.ConfigError as exc:
         return [Check("cms", "connection", Status.FAIL, exc.message, "Correct the setting.")]
     if not courses:
         return [
@@ -587,7 +568,7 @@ def _cms(settings: Settings, *, timeout: float) -> list[Check]:
     ]
 
 
-def _cms_refused(exc: CMSAuthError, settings: Settings) -> Check:
+def _cms_refused(exc: errors.CMSAuthError, settings: Settings) -> Check:
     said = _cms_said(exc.body)
     if exc.status_code == 403:
         return Check(
@@ -684,3 +665,8 @@ def render_json(checks: list[Check]) -> str:
     """`{"ready": bool, "checks": [{group, name, status, ok, detail, fix}, ...]}`."""
     items = [{**asdict(c), "status": c.status.value, "ok": c.ok} for c in checks]
     return json.dumps({"ready": ready(checks), "checks": items}, indent=2, ensure_ascii=False)
+
+
+def _db_finding(item: str, status: Status, detail: str, todo: str = "") -> Check:
+    """One finding about the database (`DATABASE_PATH`)."""
+    return Check("database", item, status, detail, todo)

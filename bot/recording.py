@@ -302,14 +302,7 @@ class Recorder:
         except (CMSAnswerLost, CMSUnavailable, CMSRateLimited) as exc:
             return self._retry_or_fail(submission_id, started, exc)
         except (CMSAuthError, CMSError) as exc:
-            return self._finish(
-                submission_id,
-                State.FAILED,
-                started,
-                cms_status=exc.status_code,
-                cms_body=exc.body,
-                reason=exc.message,
-            )
+            return self._failed(submission_id, started, exc, exc.message)
         except Exception:
             log.exception("submission %s: unexpected error while sending", submission_id)
             return self._finish(
@@ -369,6 +362,10 @@ class Recorder:
             reason += (
                 " It is not known whether the CMS made the record; a retry asks the CMS first."
             )
+        return self._failed(submission_id, started, exc, reason)
+
+    def _failed(self, submission_id: int, started: float, exc: CMSError, reason: str) -> Submission:
+        """Record that the CMS call failed for good, with what the CMS said, if anything."""
         return self._finish(
             submission_id,
             State.FAILED,

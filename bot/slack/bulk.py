@@ -1,15 +1,6 @@
-"""The pages of a whole training session (`/record-course session`); its listeners are in
-`bot.slack.listeners.session`.
-
-1. The session form (`record_course_bulk`): people picked from a list and/or a pasted
-   attendance list, plus the course, qualification and dates they share. Checked like the
-   single form; the batch is stored, and the form turns into "matching the names…".
-2. The names are matched against the CMS on a thread of our own (each search paced under
-   the CMS limit), then the form is replaced by the confirm page: who was found, a choice
-   for each name that matched several people, and the names that matched nobody.
-3. On confirmation (`record_course_bulk_confirm`) each person becomes a submission of the
-   core; the reporter keeps one message up to date and sums up in its thread.
-"""
+"""The pages of a whole training session (`/record-course session`): the session form,
+the confirm page and what they read back. Its listeners, and the flow from form to
+recorded people, are in `bot.slack.listeners.session`."""
 
 from __future__ import annotations
 

@@ -15,14 +15,26 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.local.sandbox.api import Answer, error
-from bot.local.sandbox.faults import fault_answer
+from bot.local.sandbox.api import Answer, SandboxAPI, error
+from bot.local.sandbox.faults import FaultQueue, fault_answer
 
-if TYPE_CHECKING:
-    from bot.local.sandbox.server import CMSSandbox
+
+class CMSSandbox(Protocol):
+    """What the HTTP side needs of the sandbox it serves (`server.CMSSandbox` has it): the
+    API, its faults and pacing, and the log of calls. A protocol, so that this module does
+    not import the one that starts it."""
+
+    api: SandboxAPI
+    faults: FaultQueue
+    delay: float
+    calls: list[tuple[str, str, int | None]]
+
+    @property
+    def rate_limit(self) -> int: ...
+
 
 log = logging.getLogger(__name__)
 

@@ -42,6 +42,7 @@ from bot.errors import (
     CMSUnavailable,
     CMSValidationError,
 )
+from bot.fields import DATE_FIELDS
 from bot.renewals import RenewalRules
 from bot.store import Batch, BatchState, State, Store, Submission
 from bot.submission import Checked, CourseNames, Origin, Typed, check
@@ -60,10 +61,7 @@ def record_of(submission: Submission) -> NewCourseRecord:
     return NewCourseRecord(
         course_id=submission.course_id,
         qualification_id=submission.qualification_id,
-        booked_at=submission.booked_at,
-        attended_at=submission.attended_at,
-        completed_at=submission.completed_at,
-        expires_at=submission.expires_at,
+        **{name: getattr(submission, name) for name in DATE_FIELDS},
     )
 
 

@@ -37,6 +37,7 @@ from bot.submission import Checked, Origin, Typed
 if TYPE_CHECKING:
     from bot.local.console import Console
     from bot.slack.deps import SlackBot
+    from bot.slack.server import HttpServer
 
 log = logging.getLogger("bot")
 
@@ -176,6 +177,9 @@ def serve(settings: Settings, *, host: str, port: int | None, ready: Callable[[s
     from bot.check import storage_warnings
     from bot.slack.app import check_slack_settings
 
+    if waiting_for_token(settings):
+        _serve_setup(settings, host=host, port=port, ready=ready)
+        return
     check_slack_settings(settings)
     for warning in storage_warnings(settings, os.environ):
         log.warning(warning)
@@ -192,6 +196,48 @@ def serve(settings: Settings, *, host: str, port: int | None, ready: Callable[[s
             _serve_http(settings, bot, core, host=host, port=port, ready=ready)
 
 
+def waiting_for_token(settings: Settings) -> bool:
+    """HTTP mode with the signing secret but no bot token yet: the app is not installed."""
+    secret = settings.slack_signing_secret
+    return (
+        settings.slack_app_token is None
+        and not (settings.slack_bot_token and settings.slack_bot_token.get_secret_value())
+        and bool(secret and secret.get_secret_value().strip())
+    )
+
+
+def _serve_setup(
+    settings: Settings, *, host: str, port: int | None, ready: Callable[[str], None]
+) -> None:
+    """Until the bot token is set: Slack's URL check answered, nothing else done."""
+    from bot.slack.server import HttpServer
+    from bot.slack.setup import WAITING, setup_app
+
+    assert settings.slack_signing_secret is not None
+    secret = settings.slack_signing_secret.get_secret_value()
+    port = settings.port if port is None else port
+    log.warning(WAITING)
+    server = _bind(lambda: HttpServer(setup_app(secret), host=host, port=port), host, port)
+    try:
+        ready(server.url)
+        server.run()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        server.close()
+
+
+def _bind(make: Callable[[], HttpServer], host: str, port: int) -> HttpServer:
+    """The server, bound; a port in use is a one-line message, before anything is sent."""
+    try:
+        return make()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot listen on {host}:{port} ({exc.strerror or exc}): is another bot already "
+            "running there? Choose another port with --port or PORT."
+        ) from None
+
+
 def _serve_http(
     settings: Settings,
     bot: SlackBot,
@@ -203,14 +249,9 @@ def _serve_http(
 ) -> None:
     from bot.slack.server import HttpServer
 
-    try:  # bound before anything is sent: a port in use stops us before the first POST
-        server = HttpServer(bot.app, host=host, port=settings.port if port is None else port)
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot listen on {host}:{settings.port if port is None else port} "
-            f"({exc.strerror or exc}): is another bot already running there? Choose another "
-            "port with --port or PORT."
-        ) from None
+    port = settings.port if port is None else port
+    # Bound before the workers start: a port in use stops us before anything is sent.
+    server = _bind(lambda: HttpServer(bot.app, host=host, port=port), host, port)
     try:
         _start(bot, core)
         ready(server.url)

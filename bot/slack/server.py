@@ -105,7 +105,7 @@ class HttpServer:
 
     def __init__(
         self,
-        app: App,
+        app: App | WSGIApplication,
         *,
         host: str = "0.0.0.0",  # noqa: S104 (Slack must reach it; tests pass 127.0.0.1)
         port: int = 3000,
@@ -114,7 +114,7 @@ class HttpServer:
         self._server = cast(
             Any,
             create_server(
-                wsgi_app(app),
+                wsgi_app(app) if isinstance(app, App) else app,
                 host=host,
                 port=port,
                 threads=threads,

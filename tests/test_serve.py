@@ -47,7 +47,11 @@ def refuse(env: dict[str, str]) -> str:
     ("change", "message"),
     [
         ({"SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
-        ({"SLACK_BOT_TOKEN": ""}, "SLACK_BOT_TOKEN is not set"),
+        # (HTTP mode with only the signing secret waits for the token: test_setup_mode.py.)
+        (
+            {"SLACK_BOT_TOKEN": "", "SLACK_APP_TOKEN": "xapp-1-A0STANDIN-1-token"},
+            "SLACK_BOT_TOKEN is not set",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "must be a bot token"),
         ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "must be an app-level token"),
         ({"ALLOWED_USERS": ""}, "nobody could record"),

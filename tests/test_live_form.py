@@ -35,9 +35,8 @@ def test_each_date_reads_and_the_expiry_follows_completion() -> None:
     notes = date_notes(
         {"completed_at": "20/11/2026", "expires_at": "3 years", "booked_at": ""}, today=TODAY
     )
-    assert notes["completed_at"].ok and notes["completed_at"].text.startswith(
-        "Friday 20 November 2026"
-    )
+    assert notes["completed_at"].ok
+    assert notes["completed_at"].text.startswith("Friday 20 November 2026")
     assert notes["expires_at"].text == (
         "Tuesday 20 November 2029 (3 years after completion on 20 November 2026)"
     )
@@ -50,7 +49,8 @@ def test_a_refusal_and_a_between_field_problem() -> None:
         today=TODAY,
     )
     assert not notes["booked_at"].ok
-    assert not notes["completed_at"].ok and "check both dates" in notes["completed_at"].text
+    assert not notes["completed_at"].ok
+    assert "check both dates" in notes["completed_at"].text
 
 
 def test_no_expiry_is_said_back() -> None:
@@ -178,7 +178,9 @@ def test_get_contact_takes_an_object_or_a_one_element_array(client: CMSClient, b
     route = client.router.get("/v2/contacts/1042").respond(200, json=body)  # type: ignore[attr-defined]
     assert client.get_contact(1042).display_name == "Joan Ellison"
     params = dict(route.calls.last.request.url.params)
-    assert params["limit"] == "100" and params["offset"] == "0" and params["sig"]
+    assert params["limit"] == "100"
+    assert params["offset"] == "0"
+    assert params["sig"]
     assert SECRET not in str(route.calls.last.request.url)
 
 

@@ -111,7 +111,8 @@ def test_a_refusal_and_a_between_field_problem_show_as_they_appear(app: LiveApp)
     dispatch(app, view_id, "completed_at", "3 weeks ago")
     dispatch(app, view_id, "attended_at", "yesterday")
     text = note(wait_note(app, view_id, "completed_at", "before"), "completed_at")
-    assert text is not None and "check both dates" in text
+    assert text is not None
+    assert "check both dates" in text
 
 
 def test_the_contact_card_names_the_person_and_lists_their_records(app: LiveApp) -> None:
@@ -120,7 +121,8 @@ def test_the_contact_card_names_the_person_and_lists_their_records(app: LiveApp)
     shown = wait_note(app, view_id, "contact_id", "Okafor")
     text = note(shown, "contact_id") or ""
     assert "Parish Safeguarding Officer" in text
-    assert "Safeguarding Basic Awareness" in text and "20 September 2024" in text
+    assert "Safeguarding Basic Awareness" in text
+    assert "20 September 2024" in text
 
 
 def test_an_unknown_contact_number_is_refused_before_sending(app: LiveApp) -> None:
@@ -148,7 +150,8 @@ def test_an_existing_cms_record_asks_record_it_again(app: LiveApp) -> None:
     body = answer.json()
     assert body["response_action"] == "push", body
     text = json.dumps(body["view"])
-    assert "5003" in text and "Record it again" in text
+    assert "5003" in text
+    assert "Record it again" in text
     assert app.store.recent(5) == []
 
 

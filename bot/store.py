@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -272,11 +272,22 @@ def _m004_create_batches(db: Database) -> None:
     db.table("submissions").create_index(["batch_id"], if_not_exists=True)
 
 
+def _m014_add_seen_names(db: Database) -> None:
+    """Names as last seen (issue 14): each submission's contact name, and every
+    qualification id and name seen in a CMS record (the CMS has no list of them)."""
+    if "contact_name" not in db.table("submissions").columns_dict:
+        db.table("submissions").add_column("contact_name", str)
+    db.table("qualifications_seen").create(
+        {"id": int, "name": str, "seen_at": str}, pk="id", if_not_exists=True
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_create_submissions", _m001_create_submissions),
     ("002_create_events", _m002_create_events),
     ("003_add_filled", _m003_add_filled),
     ("004_create_batches", _m004_create_batches),
+    ("014_add_seen_names", _m014_add_seen_names),
 ]
 
 
@@ -594,9 +605,30 @@ class Store:
             rows = self._db.execute(
                 "SELECT qualification_id, max(qualification_name) FROM submissions "
                 "WHERE record_id IS NOT NULL AND qualification_id IS NOT NULL "
-                "AND qualification_name IS NOT NULL GROUP BY qualification_id ORDER BY 2"
+                "AND qualification_name IS NOT NULL GROUP BY qualification_id "
+                "UNION SELECT id, name FROM qualifications_seen "
+                "WHERE id NOT IN (SELECT qualification_id FROM submissions WHERE record_id IS "
+                "NOT NULL AND qualification_id IS NOT NULL AND qualification_name IS NOT NULL) "
+                "ORDER BY 2"
             ).fetchall()
         return [(int(qid), str(name)) for qid, name in rows]
+
+    def remember_qualifications(self, records: Iterable[Any]) -> None:
+        """Keep the qualification id and name of each CMS record seen (objects with
+        `qualification_id` and `qualification_name`), so they can be searched by name."""
+        rows = {
+            int(r.qualification_id): str(r.qualification_name)
+            for r in records
+            if getattr(r, "qualification_id", None) and getattr(r, "qualification_name", None)
+        }
+        if not rows:
+            return
+        seen = _utc(self._clock())
+        with self._transaction() as db:
+            db.table("qualifications_seen").upsert_all(
+                [{"id": qid, "name": name, "seen_at": seen} for qid, name in rows.items()],
+                pk="id",
+            )
 
     def events(self, submission_id: int) -> list[dict[str, Any]]:
         with self._lock:

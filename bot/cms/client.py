@@ -342,6 +342,37 @@ class CMSClient:
         )
         return self._parse_list(response, CourseRecord, not_found=_no_contact(contact_id))
 
+    def get_contact(self, contact_id: int, *, deadline: float | None = None) -> Contact:
+        """`GET /v2/contacts/{id}`: one contact; `CMSNotFound` when the CMS has none.
+
+        The body is one contact as a JSON object or as a one-element array (both are seen);
+        `limit=100` and `offset=0` are signed with it, as the only public client does.
+        """
+        response = self._request(
+            "GET", f"/v2/contacts/{contact_id}", {"limit": "100", "offset": "0"}, deadline=deadline
+        )
+        body = self._check(response, not_found=_no_contact(contact_id), write=False)
+        if isinstance(body, list) and len(body) == 1:
+            body = body[0]
+        if isinstance(body, Mapping) and isinstance(body.get("data"), Mapping):
+            body = body["data"]  # (our choice) tolerate an enveloped object too
+        try:
+            contact = Contact.model_validate(body)
+        except ValidationError:
+            self._unexpected(response, body)
+        if contact.id != contact_id:
+            self._unexpected(response, body)
+        return contact
+
+    def spare_budget(self, *, keep: int) -> bool:
+        """Whether a call that is only for display may be made now without delaying writes:
+        the pacer would send it at once and more than `keep` calls of this window are left
+        (True before the CMS has said anything about the budget)."""
+        if self._pacer.delay() > 0:
+            return False
+        remaining = self._pacer.remaining
+        return remaining is None or remaining > keep
+
     def list_courses(self, *, deadline: float | None = None) -> list[Course]:
         """`GET /v2/courses`, every page (stops on an empty or short page)."""
         courses: list[Course] = []

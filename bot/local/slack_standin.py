@@ -654,7 +654,7 @@ class SlackStandIn:
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
             "external_id": view.get("external_id", previous.get("external_id", "")),
-            "state": {"values": {}},
+            "state": {"values": _kept_state(previous, view)},
             "hash": hashlib.sha256(f"{view_id}:{next(self._ids)}".encode()).hexdigest()[:20],
             "clear_on_close": bool(view.get("clear_on_close", False)),
             "notify_on_close": bool(view.get("notify_on_close", False)),
@@ -666,6 +666,29 @@ class SlackStandIn:
         }
         self._views[view_id] = stored
         return copy.deepcopy(stored)
+
+    def type_into(self, view_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The person types or picks in an open view: `values` is block id -> text, a
+        (label, value) option, a list of options, or None (cleared), as for
+        `bot.local.slack_requests.state_values`. The view keeps it across `views.update`
+        (for input blocks whose block and action ids stay the same), as Slack does; the
+        view's hash does not change (only an update changes it). Returns the view as Slack
+        would send it with an action (a copy, state and hash included)."""
+        from bot.local.slack_requests import input_elements, state_value
+
+        with self._lock:
+            stored = self._views.get(view_id)
+            if stored is None:
+                raise KeyError(view_id)
+            elements = input_elements(stored)
+            unknown = set(values) - set(elements)
+            if unknown:
+                raise KeyError(f"no input blocks {sorted(unknown)} in view {view_id}")
+            state = stored["state"]["values"]
+            for block_id, value in values.items():
+                action_id, element_type = elements[block_id]
+                state[block_id] = {action_id: state_value(element_type, value)}
+            return copy.deepcopy(stored)
 
     # Method handlers: each takes the parsed arguments and returns the body beyond "ok".
 
@@ -812,6 +835,29 @@ _METHODS: dict[str, _Handler] = {
     "users.info": SlackStandIn._users_info,
     "apps.connections.open": SlackStandIn._apps_connections_open,
 }
+
+
+def _input_ids(view: Mapping[str, Any]) -> set[tuple[str, str]]:
+    found = set()
+    for block in view.get("blocks", []) or []:
+        if isinstance(block, Mapping) and block.get("type") == "input":
+            element = block.get("element")
+            if isinstance(element, Mapping):
+                found.add((str(block.get("block_id", "")), str(element.get("action_id", ""))))
+    return found
+
+
+def _kept_state(previous: Mapping[str, Any], view: Mapping[str, Any]) -> dict[str, Any]:
+    """What Slack keeps of the person's input across an update ("preserving input entry"):
+    the values of input blocks whose block id and action id are both unchanged."""
+    old = previous.get("state", {}).get("values", {}) if previous else {}
+    keep = _input_ids(view)
+    kept: dict[str, Any] = {}
+    for block_id, actions in old.items():
+        for action_id, value in actions.items():
+            if (block_id, action_id) in keep:
+                kept.setdefault(block_id, {})[action_id] = copy.deepcopy(value)
+    return kept
 
 
 def _matches(call: Call, method: str | None, ok: bool | None) -> bool:

@@ -14,6 +14,7 @@ from slack_bolt.error import BoltError
 
 from bot.catalogue import ContactSearch, CourseCatalogue
 from bot.errors import ConfigError, SlackFailure
+from bot.people import ContactBook
 from bot.recording import Recorder
 from bot.settings import Settings
 from bot.slack import listeners
@@ -21,6 +22,7 @@ from bot.slack.client import SlackClient, make_web_client
 from bot.slack.deps import SlackBot
 from bot.slack.middleware import who_may_record
 from bot.slack.permissions import Permissions
+from bot.slack.previewer import Previewer
 from bot.slack.reporter import SlackReporter
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,16 @@ def check_slack_settings(settings: Settings) -> None:
         )
     if problems:
         raise ConfigError("Cannot start the Slack app: " + "; ".join(problems) + ".")
+
+
+def attach_live_form(bot: SlackBot) -> None:
+    """The contact book and the form's preview worker (issue 14); the book forgets a
+    contact's records whenever the bot writes for them."""
+    recorder = bot.recorder
+    book = ContactBook(recorder.cms, remember=recorder.store.remember_qualifications)
+    recorder.add_listener(lambda submission: book.forget(submission.contact_id))
+    bot.people = book
+    bot.previews = Previewer(bot.client, today=recorder.today, book=book)
 
 
 def create_app(
@@ -115,5 +127,6 @@ def create_app(
         socket_mode=socket_mode,
     )
     recorder.attach("slack", bot.reporter)
+    attach_live_form(bot)
     listeners.register(app, bot)
     return bot

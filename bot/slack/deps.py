@@ -17,9 +17,11 @@ from slack_bolt import App
 
 from bot.catalogue import ContactSearch, CourseCatalogue
 from bot.errors import SlackFailure
+from bot.people import ContactBook
 from bot.recording import Recorder
 from bot.slack.client import SlackClient
 from bot.slack.permissions import Permissions
+from bot.slack.previewer import Previewer
 from bot.slack.reporter import SlackReporter
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,10 @@ class SlackBot:
     views: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="slack-views")
     )
+    #: Who a contact is and what the CMS holds for them (display lookups), if built.
+    people: ContactBook | None = None
+    #: The worker that updates a form as it is filled in, if built.
+    previews: Previewer | None = None
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """`views.open` at once on a thread of our own, so the request is answered meanwhile."""
@@ -54,6 +60,10 @@ class SlackBot:
             log.exception("could not open the form")
 
     def close(self) -> None:
+        if self.previews is not None:
+            self.previews.close()
+        if self.people is not None:
+            self.people.close()
         self.views.shutdown(wait=True)
         self.reporter.close()
         self.contacts.close()

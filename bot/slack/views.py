@@ -30,7 +30,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.blocks.basic_components import MarkdownTextObject
+from slack_sdk.models.blocks.basic_components import DispatchActionConfig, MarkdownTextObject
 from slack_sdk.models.views import View
 
 from bot.fields import BY_NAME, DATE_FIELDS, FIELD_LABELS, FIELDS, ID_FIELDS
@@ -88,6 +88,10 @@ _TEXT_MAX = 3000  # section text
 _PLACEHOLDER_MAX = 150
 _LABEL_MAX = 2000
 
+#: When a date field dispatches: Enter, and a pause in typing.
+DATE_TRIGGERS = ["on_enter_pressed", "on_character_entered"]
+#: The pick-lists whose choice dispatches (the contact: who it is is shown under it).
+DISPATCHING_SELECTS = frozenset({"contact_id"})
 #: How many characters a search needs before Slack asks for options (contact: one).
 _MIN_QUERY = {"contact_id": 1}
 
@@ -222,6 +226,7 @@ def _select_block(block_id: str, selected: tuple[str, str] | None) -> InputBlock
         label=_label(block_id),
         hint=PlainTextObject(text=field.hint),
         optional=not field.required,
+        dispatch_action=block_id in DISPATCHING_SELECTS or None,
         element=ExternalDataSelectElement(
             action_id=ACTION_IDS[block_id],
             placeholder=PlainTextObject(text=plain(field.placeholder, _PLACEHOLDER_MAX)),
@@ -238,11 +243,13 @@ def _date_block(block_id: str, initial: str | None) -> InputBlock:
         label=_label(block_id),
         hint=PlainTextObject(text=field.hint),
         optional=not field.required,
+        dispatch_action=True,  # the form answers as the person types (bot.slack.previewer)
         element=PlainTextInputElement(
             action_id=ACTION_IDS[block_id],
             placeholder=PlainTextObject(text=plain(field.placeholder, _PLACEHOLDER_MAX)),
             initial_value=initial[:DATE_MAX_LENGTH] if initial else None,
             max_length=DATE_MAX_LENGTH,
+            dispatch_action_config=DispatchActionConfig(trigger_actions_on=DATE_TRIGGERS),
         ),
     )
 

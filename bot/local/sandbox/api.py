@@ -22,6 +22,9 @@ from bot.local.sandbox.state import SandboxState
 
 TOO_MANY = "You have made too many requests."
 _CONTACT_COURSES = re.compile(r"/v2/contacts/([^/]+)/courses")
+_CONTACT = re.compile(r"/v2/contacts/([^/]+)")
+#: The fields of one contact as `GET /v2/contacts/{id}` shows them.
+CONTACT_FIELDS = ("id", "title", "forenames", "known_as_forenames", "surname", "parish", "post")
 _FILTER_TIME = "%Y-%m-%d %H:%M"
 
 
@@ -96,6 +99,8 @@ class SandboxAPI:
         self.legacy_rate_headers = False
         #: Send `Retry-After` with a 429 (the CMS documents none, so off by default).
         self.send_retry_after = False
+        #: Answer `GET /v2/contacts/{id}` with a one-element array instead of an object.
+        self.one_as_array = False
 
     def handle(self, method: str, path: str, params: Mapping[str, str], *, base_url: str) -> Answer:
         api_id = params.get("api_id", "")
@@ -126,6 +131,8 @@ class SandboxAPI:
         base_url: str,
     ) -> Answer:
         path = path.rstrip("/") or "/"
+        if (one := _CONTACT.fullmatch(path)) is not None:
+            return self._contact(method, one.group(1), params, creds)
         match = _CONTACT_COURSES.fullmatch(path)
         if path not in ("/v2/courses", "/v2/contacts") and match is None:
             return error(404, "Not found.")
@@ -172,6 +179,24 @@ class SandboxAPI:
         if diocese != creds.diocese_id:
             return error(403, f"These credentials may not be used for diocese {diocese}.")
         return data
+
+    def _contact(
+        self, method: str, contact: str, params: Mapping[str, str], creds: Credentials
+    ) -> Answer:
+        """`GET /v2/contacts/{id}`: one contact, as a JSON object (or, with `one_as_array`,
+        as a one-element array, as the live service may answer); 404 when unknown."""
+        if method != "GET":
+            return error(405, "Method not allowed.")
+        data = self._data(params, creds)
+        if isinstance(data, Answer):
+            return data
+        if not contact.isascii() or not contact.isdigit():
+            return error(404, "Contact not found.")
+        found = self.state.contacts.get(int(contact))
+        if found is None:
+            return error(404, "Contact not found.")
+        body = {k: found.get(k) for k in CONTACT_FIELDS}
+        return Answer(200, [body] if self.one_as_array else body)
 
     def _courses(self) -> list[dict[str, Any]]:
         return [dict(c) for c in sorted(self.state.courses.values(), key=lambda c: c["id"])]

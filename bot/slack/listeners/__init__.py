@@ -4,6 +4,7 @@
   buttons of a reply (reopen, retry).
 - `session`: a whole training session (`/record-course session`).
 - `home`: the App Home tab.
+- `preview`: the form answering as it is filled in (notes under the dates and the contact).
 
 A listener is a module-level function taking Bolt's arguments by name (`ack`, `body`,
 `command`, `view`, ...) and the app's pieces as the keyword-only `bot`, so a unit test can
@@ -22,7 +23,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.slack.deps import SlackBot
-from bot.slack.listeners import home, record, session
+from bot.slack.listeners import home, preview, record, session
 
 log = logging.getLogger(__name__)
 
@@ -37,4 +38,5 @@ def register(app: App, bot: SlackBot) -> None:
     record.register(app, bot)
     session.register(app, bot)
     home.register(app, bot)
+    preview.register(app, bot)
     app.error(unexpected)

@@ -15,6 +15,7 @@ from bot.slack import views
 from bot.slack.bulk import session_form, wants_session
 from bot.slack.commandtext import parse_command_text
 from bot.slack.deps import SlackBot, bind
+from bot.slack.lookups import held_by_cms, unknown_contact
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.payloads import (
     DuplicateMetadata,
@@ -149,16 +150,20 @@ def accept(bot: SlackBot, ack: Ack, typed: Typed, origin: Origin, *, confirmed: 
     except SubmissionInvalid as exc:
         ack(response_action="errors", errors=exc.errors)
         return
+    if (unknown := unknown_contact(bot.people, checked)) is not None:
+        ack(response_action="errors", errors=unknown)
+        return
     duplicate = None if confirmed else recorder.probable_duplicate(checked, key=origin.key)
-    if duplicate is not None:
+    earlier = _describe(duplicate, recorder.zone) if duplicate is not None else None
+    if earlier is None and not confirmed:
+        earlier = held_by_cms(bot.people, checked, recorder.today())
+    if earlier is not None:
         metadata = DuplicateMetadata(
             channel_id=origin.channel_id, key=origin.key, typed=typed.model_dump()
         )
         ack(
             response_action="push",
-            view=views.duplicate_modal(
-                private_metadata=metadata.dump(), earlier=_describe(duplicate, recorder.zone)
-            ),
+            view=views.duplicate_modal(private_metadata=metadata.dump(), earlier=earlier),
         )
         return
     recorder.submit(typed, origin, checked=checked)

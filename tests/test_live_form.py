@@ -246,6 +246,7 @@ def test_the_book_caches_and_respects_its_budget(sandbox: CMSSandbox) -> None:
             book.close()
 
 
+@pytest.mark.slow
 def test_standin_keeps_input_state_for_unchanged_ids() -> None:
     with SlackStandIn() as slack:
         from slack_sdk import WebClient

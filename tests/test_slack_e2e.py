@@ -231,7 +231,19 @@ def test_a_cms_400_is_explained_in_the_thread(app: LiveApp) -> None:
     assert actions[0]["elements"][0]["action_id"] == REOPEN_ACTION
 
 
-def test_an_unknown_contact_is_explained_in_the_thread(app: LiveApp) -> None:
+def test_an_unknown_contact_is_refused_in_the_form_before_sending(app: LiveApp) -> None:
+    view = app.open_form()
+    answer = app.harness.view_submission(
+        view, {"contact_id": ("?", "424242"), "course_id": ("Foundations", "2")}
+    )
+    assert answer.json()["response_action"] == "errors"
+    assert "424242" in answer.json()["errors"]["contact_id"]
+    assert app.store.count() == 0
+    assert not [c for c in app.sandbox.calls if c[0] == "POST"]
+
+
+def test_an_unknown_contact_not_looked_up_is_explained_in_the_thread(app: LiveApp) -> None:
+    app.bot.people = None  # the look-up was skipped (say, the CMS budget was tight)
     view = app.open_form()
     app.harness.view_submission(
         view, {"contact_id": ("?", "424242"), "course_id": ("Foundations", "2")}

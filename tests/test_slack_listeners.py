@@ -77,6 +77,7 @@ def bot(tmp_path: Path) -> Iterator[Any]:
         recorder=recorder,
         catalogue=Catalogue(),
         contacts=SimpleNamespace(search=lambda text: []),
+        people=None,  # no contact lookups: the CMS is not there
         open_view=lambda trigger_id, view: opened.append((trigger_id, view)),
         opened=opened,
     )

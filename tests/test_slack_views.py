@@ -74,6 +74,7 @@ def test_record_modal_selects() -> None:
             "text": "Search the CMS by name, or type the contact's number.",
         },
         "optional": False,
+        "dispatch_action": True,  # the contact card appears when someone is chosen
         "element": {
             "type": "external_select",
             "action_id": "contact_id",
@@ -100,6 +101,7 @@ def test_record_modal_dates() -> None:
         "label": {"type": "plain_text", "text": "Booked"},
         "hint": {"type": "plain_text", "text": "Dates are read day first: 03/04/2025 is 3 April."},
         "optional": True,
+        "dispatch_action": True,  # the reading appears under the field as the person types
         "element": {
             "type": "plain_text_input",
             "action_id": "booked_at",
@@ -108,6 +110,9 @@ def test_record_modal_dates() -> None:
                 "text": "e.g. 12/03/2025, last Tuesday, 3 weeks ago",
             },
             "max_length": DATE_MAX_LENGTH,
+            "dispatch_action_config": {
+                "trigger_actions_on": ["on_enter_pressed", "on_character_entered"]
+            },
         },
     }
     expires = blocks["expires_at"]

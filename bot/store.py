@@ -479,6 +479,18 @@ class Store:
             )
         return self.batch(batch_id)
 
+    def claim_batch(self, batch_id: int, from_state: BatchState, to_state: BatchState) -> bool:
+        """Move a batch from `from_state` to `to_state` if it is still in `from_state`, at
+        once (compare and set); whether this call moved it. Of two confirms of one page,
+        only the one that claims the batch goes on."""
+        now = _to_row({"updated_at": self._clock()})["updated_at"]
+        with self._transaction() as db:
+            cursor = db.conn.execute(
+                "UPDATE batches SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                [to_state.value, now, batch_id, from_state.value],
+            )
+            return bool(cursor.rowcount == 1)
+
     def batch_submissions(self, batch_id: int) -> list[Submission]:
         with self._lock:
             rows = self._rows(

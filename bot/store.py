@@ -383,10 +383,19 @@ class Store:
             self._event(db, new_id, now, "submitted", {"typed": values.get("typed")})
         return self.get(new_id), True
 
-    def update(self, submission_id: int, event: str, **changes: Any) -> Submission:
-        """Change a submission and append `event` to its history, in one transaction."""
+    def update(
+        self,
+        submission_id: int,
+        event: str,
+        *,
+        note: Any = None,  # a Mapping; Any, as callers pass their changes on as **kwargs
+        **changes: Any,
+    ) -> Submission:
+        """Change a submission and append `event` to its history, in one transaction (the
+        event's detail: the changes, and `note`, such as who asked for them)."""
         now = self._clock()
         detail = {k: v for k, v in changes.items() if k not in ("cms_body",)}
+        detail.update(dict(note or {}))
         row = _to_row({**changes, "updated_at": now})
         with self._transaction() as db:
             assignments = ", ".join(f"{name} = ?" for name in row)

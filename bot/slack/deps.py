@@ -53,6 +53,18 @@ class SlackBot:
         except Exception:
             log.exception("could not open the form")
 
+    def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
+        """Post `text` in a thread, on a thread of our own (a failure is only logged)."""
+        self.views.submit(self._say_in_thread, channel, thread_ts, text)
+
+    def _say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+        except SlackFailure as exc:
+            log.warning("could not post in the thread: %s", exc)
+        except Exception:
+            log.exception("could not post in the thread")
+
     def close(self) -> None:
         self.views.shutdown(wait=True)
         self.reporter.close()

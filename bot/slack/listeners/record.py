@@ -24,7 +24,7 @@ from bot.slack.payloads import (
     read_form,
     team_id,
 )
-from bot.store import StoreError, Submission
+from bot.store import State, StoreError, Submission
 from bot.submission import MAX_ID, Origin, Typed
 
 log = logging.getLogger(__name__)
@@ -231,11 +231,21 @@ def submission_of(bot: SlackBot, body: dict[str, Any]) -> Submission | None:
     return submission if submission.frontend == "slack" else None
 
 
+def _who(body: dict[str, Any]) -> dict[str, str]:
+    """Who clicked, for the log: anyone allowed to record may retry or reopen anyone's
+    submission (the outcome belongs to the diocese), and the log says who did."""
+    user = actor(body)
+    return {"user_id": user.id, "user_name": user.display or user.id} if user is not None else {}
+
+
 def reopen_form(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:
     ack()
     submission = submission_of(bot, body)
     if submission is None:
         return
+    bot.recorder.store.note(
+        submission.id, "reopened", {f"by_{k}": v for k, v in _who(body).items()}
+    )
     metadata = FormMetadata(channel_id=submission.channel_id, reopened_from=submission.id)
     typed = Typed(**submission.typed)
     bot.open_view(str(body.get("trigger_id", "")), form_for(bot, typed, metadata))
@@ -244,5 +254,13 @@ def reopen_form(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:
 def retry_submission(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:
     ack()
     submission = submission_of(bot, body)
-    if submission is not None:
-        bot.recorder.retry(submission.id)
+    if submission is None or submission.state is not State.FAILED:
+        return
+    who = _who(body)
+    bot.recorder.retry(submission.id, by=who)
+    if submission.channel_id and submission.message_ts and who:  # the thread says who
+        bot.say_in_thread(
+            submission.channel_id,
+            submission.message_ts,
+            f":repeat: <@{who['user_id']}> tried again; the result will follow here.",
+        )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bot.cms.client import CMSClient
 from bot.cms.models import Contact, Course
 from bot.errors import CMSError
+from bot.text import safe_display
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def contact_label(contact: Contact) -> str:
     """How a contact is shown in the pick-list: name, number, and post or parish if known."""
     where = ", ".join(part for part in (contact.post, contact.parish) if part)
     label = f"{contact.display_name} (#{contact.id})"
-    return f"{label}, {where}" if where else label
+    return safe_display(" ".join((f"{label}, {where}" if where else label).split()))
 
 
 #: The option offered when the CMS is too slow (or failing) to search by name: a typed

@@ -54,7 +54,12 @@ def open_form(ack: Ack, command: dict[str, Any], *, bot: SlackBot) -> None:
     typed = typed_from_command(bot, text)
     metadata = FormMetadata(channel_id=str(command.get("channel_id") or "")[:40] or None)
     view = session_form(bot, typed, metadata) if session else form_for(bot, typed, metadata)
-    bot.open_view(str(command.get("trigger_id", "")), view)
+    bot.open_view(
+        str(command.get("trigger_id", "")),
+        view,
+        channel_id=str(command.get("channel_id") or "") or None,
+        user_id=str(command.get("user_id") or "") or None,
+    )
 
 
 def typed_from_command(bot: SlackBot, text: str) -> Typed:
@@ -248,7 +253,14 @@ def reopen_form(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:
     )
     metadata = FormMetadata(channel_id=submission.channel_id, reopened_from=submission.id)
     typed = Typed(**submission.typed)
-    bot.open_view(str(body.get("trigger_id", "")), form_for(bot, typed, metadata))
+    channel = body.get("channel")
+    user = actor(body)
+    bot.open_view(
+        str(body.get("trigger_id", "")),
+        form_for(bot, typed, metadata),
+        channel_id=str(channel.get("id") or "") or None if isinstance(channel, dict) else None,
+        user_id=user.id if user is not None else None,
+    )
 
 
 def retry_submission(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bot.cms.client import CMSClient
 from bot.cms.models import Contact, Course
 from bot.errors import CMSError
+from bot.text import safe_display
 
 log = logging.getLogger(__name__)
 
@@ -134,17 +135,34 @@ def contact_label(contact: Contact) -> str:
     """How a contact is shown in the pick-list: name, number, and post or parish if known."""
     where = ", ".join(part for part in (contact.post, contact.parish) if part)
     label = f"{contact.display_name} (#{contact.id})"
-    return f"{label}, {where}" if where else label
+    return safe_display(" ".join((f"{label}, {where}" if where else label).split()))
+
+
+#: The option offered when the CMS is too slow (or failing) to search by name: a typed
+#: number always gives its own option at once. Choosing this one is refused by the form.
+UNAVAILABLE_LABEL = "The CMS is slow to search: type the person's contact number"
+UNAVAILABLE_VALUE = "cms-unavailable"
 
 
 class ContactSearch:
-    """Contact search that always answers quickly, from the CMS or from what it knows."""
+    """Contact search that always answers quickly, from the CMS or from what it knows.
+
+    Bounded in time and in concurrency, because every options request holds one of the
+    server's threads while it waits: a request waits for the CMS at most `search_timeout`
+    seconds, at most `max_waiting` requests wait at once (the others answer at once from
+    what is known), and at most `max_searches` searches are sent to the CMS at once (no
+    queue of searches that nobody will wait for builds up behind a slow CMS). What is known:
+    an earlier answer for the same text, or for a shorter text it begins with (filtered
+    here), else an option saying the CMS is slow and a number will do.
+    """
 
     def __init__(
         self,
         cms: CMSClient,
         *,
-        search_timeout: float = 2.0,
+        search_timeout: float = 1.0,
+        max_waiting: int = 2,
+        max_searches: int = 2,
         cache_size: int = 256,
         executor: ThreadPoolExecutor | None = None,
     ) -> None:
@@ -153,7 +171,11 @@ class ContactSearch:
         self._cache: OrderedDict[str, list[Contact]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        self._executor = executor or ThreadPoolExecutor(2, thread_name_prefix="contact-search")
+        self._waiting = threading.BoundedSemaphore(max_waiting)
+        self._max_searches = max_searches
+        self._executor = executor or ThreadPoolExecutor(
+            max_searches, thread_name_prefix="contact-search"
+        )
         self._pending: dict[str, Future[list[Contact]]] = {}
 
     def close(self) -> None:
@@ -175,6 +197,39 @@ class ContactSearch:
         self._remember(key, found)
         return found
 
+    def _known(self, key: str) -> list[Contact] | None:
+        """From the cache: the answer for the longest shorter text `key` begins with,
+        narrowed to the contacts whose label holds every word typed; None if none."""
+        with self._lock:
+            shorter = [k for k in self._cache if key.startswith(k)]
+            if not shorter:
+                return None
+            found = self._cache[max(shorter, key=len)]
+        words = _words(key)
+        return [c for c in found if all(w in contact_label(c).lower() for w in words)]
+
+    def _lookup(self, key: str, size: int) -> list[Contact] | None:
+        """The CMS's answer for `key` if it comes in time, else what is known, else None."""
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            future = self._pending.get(key)
+            if future is None and len(self._pending) < self._max_searches:
+                future = self._executor.submit(self._fetch, key)
+                self._pending[key] = future
+        if future is not None and self._waiting.acquire(blocking=False):
+            try:
+                return future.result(timeout=self._timeout)
+            except FutureTimeout:
+                log.warning("contact search for a %d-character text is slow", size)
+            except CMSError as exc:
+                log.warning("contact search failed: %s", exc.message)
+            finally:
+                self._waiting.release()
+        return self._known(key)
+
     def search(self, text: str) -> list[Choice]:
         """Choices for what was typed: a typed number first (as an id), then names found."""
         text = " ".join(text.split())[:MAX_QUERY]
@@ -184,21 +239,9 @@ class ContactSearch:
             choices.append(Choice(f"Contact #{int(digits)}", str(int(digits))))
         if len(text) < 2:
             return choices
-        key = text.lower()
-        with self._lock:
-            cached = self._cache.get(key)
-            future = self._pending.get(key)
-            if cached is None and future is None:
-                future = self._executor.submit(self._fetch, key)
-                self._pending[key] = future
-        found = cached
-        if found is None and future is not None:
-            try:
-                found = future.result(timeout=self._timeout)
-            except FutureTimeout:
-                log.warning("contact search for a %d-character text is slow", len(text))
-            except CMSError as exc:
-                log.warning("contact search failed: %s", exc.message)
+        found = self._lookup(text.lower(), len(text))
+        if found is None and not choices:
+            return [Choice(UNAVAILABLE_LABEL, UNAVAILABLE_VALUE)]
         for contact in found or []:
             choice = Choice(contact_label(contact), str(contact.id))
             if choice.value not in {c.value for c in choices}:

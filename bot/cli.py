@@ -253,7 +253,8 @@ def render_outcome(submission: Submission) -> str:
     if submission.state is State.REJECTED:
         lines = ["The CMS refused the record:"]
         for field, messages in (submission.errors or {}).items():
-            lines.append(f"  {FIELD_LABELS.get(field, field)}: {' '.join(messages)}")
+            label = f"{FIELD_LABELS.get(field, field)}: " if field else ""  # "": names no field
+            lines.append(f"  {label}{' '.join(messages)}")
         return "\n".join(lines)
     return submission.reason or f"Submission {submission.id} is {submission.state.value}."
 

@@ -78,7 +78,9 @@ class CMSValidationError(CMSError):
         body: object = None,
     ) -> None:
         self.errors = {k: list(v) for k, v in errors.items()}
-        summary = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
+        summary = "; ".join(
+            f"{k}: {' '.join(v)}" if k else " ".join(v) for k, v in self.errors.items()
+        )
         super().__init__(
             message or f"The CMS refused the record: {summary or 'no reason given'}",
             status_code=400,

@@ -373,13 +373,22 @@ class Recorder:
             reason=reason,
         )
 
-    def retry(self, submission_id: int) -> Submission:
-        """Send a failed submission again (the CMS is asked first if it may have the record)."""
+    def retry(self, submission_id: int, *, by: Mapping[str, str] | None = None) -> Submission:
+        """Send a failed submission again (the CMS is asked first if it may have the record).
+        The old failure's reason is dropped; `by` (who asked: `user_id`, `user_name`) goes
+        into the log's `retry_requested` event as `by_user_id`, `by_user_name`."""
         submission = self.store.get(submission_id)
         if submission.state is not State.FAILED:
             return submission
         submission = self.store.update(
-            submission_id, "retry_requested", state=State.PENDING, attempts=0, reported=0
+            submission_id,
+            "retry_requested",
+            state=State.PENDING,
+            attempts=0,
+            reported=0,
+            reason=None,
+            errors=None,
+            note={f"by_{k}": v for k, v in (by or {}).items()},
         )
         self.enqueue(submission_id)
         return submission

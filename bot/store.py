@@ -394,10 +394,19 @@ class Store:
             self._event(db, new_id, now, "submitted", {"typed": values.get("typed")})
         return self.get(new_id), True
 
-    def update(self, submission_id: int, event: str, **changes: Any) -> Submission:
-        """Change a submission and append `event` to its history, in one transaction."""
+    def update(
+        self,
+        submission_id: int,
+        event: str,
+        *,
+        note: Any = None,  # a Mapping; Any, as callers pass their changes on as **kwargs
+        **changes: Any,
+    ) -> Submission:
+        """Change a submission and append `event` to its history, in one transaction (the
+        event's detail: the changes, and `note`, such as who asked for them)."""
         now = self._clock()
         detail = {k: v for k, v in changes.items() if k not in ("cms_body",)}
+        detail.update(dict(note or {}))
         row = _to_row({**changes, "updated_at": now})
         with self._transaction() as db:
             assignments = ", ".join(f"{name} = ?" for name in row)
@@ -489,6 +498,18 @@ class Store:
                 [*row.values(), batch_id],
             )
         return self.batch(batch_id)
+
+    def claim_batch(self, batch_id: int, from_state: BatchState, to_state: BatchState) -> bool:
+        """Move a batch from `from_state` to `to_state` if it is still in `from_state`, at
+        once (compare and set); whether this call moved it. Of two confirms of one page,
+        only the one that claims the batch goes on."""
+        now = _to_row({"updated_at": self._clock()})["updated_at"]
+        with self._transaction() as db:
+            cursor = db.conn.execute(
+                "UPDATE batches SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                [to_state.value, now, batch_id, from_state.value],
+            )
+            return bool(cursor.rowcount == 1)
 
     def batch_submissions(self, batch_id: int) -> list[Submission]:
         with self._lock:

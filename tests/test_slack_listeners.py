@@ -78,7 +78,7 @@ def bot(tmp_path: Path) -> Iterator[Any]:
         catalogue=Catalogue(),
         contacts=SimpleNamespace(search=lambda text: []),
         people=None,  # no contact lookups: the CMS is not there
-        open_view=lambda trigger_id, view: opened.append((trigger_id, view)),
+        open_view=lambda trigger_id, view, **where: opened.append((trigger_id, view)),
         opened=opened,
     )
     yield fake
@@ -246,6 +246,9 @@ class Allow:
     def allows(self, user_id: str) -> bool:
         self.asked.append(user_id)
         return user_id in self.users
+
+    def undecided(self, user_id: str) -> bool:
+        return False
 
 
 def run_middleware(body: dict[str, Any], *users: str) -> tuple[FakeAck, dict[str, Any], bool]:

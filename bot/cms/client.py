@@ -110,25 +110,69 @@ def _json_or_text(response: httpx.Response) -> tuple[bool, object]:
         return False, response.text[:BODY_KEEP]
 
 
-def _error_messages(value: object) -> list[str]:
+#: The key of a 400's reasons that name no parameter (`errors` a list or a string).
+GENERAL_ERRORS = ""
+#: Keys under which an item of an `errors` list may name its parameter, and its message.
+_FIELD_KEYS = ("field", "param", "parameter", "name", "attribute")
+_MESSAGE_KEYS = ("message", "msg", "detail", "error", "reason")
+#: How deep a 400's `errors` is read, and how many messages are kept (a hostile body).
+_MAX_DEPTH = 6
+_MAX_MESSAGES = 50
+
+
+def _error_messages(value: object, depth: int = 0) -> list[str]:
+    """Every message in `value`: a string, or lists and maps of them nested any way."""
+    if value is None or isinstance(value, bool) or depth > _MAX_DEPTH:
+        return []
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
-        return [str(v) for v in value]
+        text = " ".join(value.split())
+        return [text] if text else []
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, Iterable) and not isinstance(value, bytes):
+        return [m for item in value for m in _error_messages(item, depth + 1)][:_MAX_MESSAGES]
     return [str(value)]
 
 
+def _keyed_item(item: object) -> tuple[str, list[str]] | None:
+    """An item of an `errors` list that names its parameter: `{"field": .., "message": ..}`."""
+    if not isinstance(item, Mapping):
+        return None
+    field = next((item[k] for k in _FIELD_KEYS if isinstance(item.get(k), str)), None)
+    if not field:
+        return None
+    messages = [m for k in _MESSAGE_KEYS for m in _error_messages(item.get(k))]
+    return str(field), messages
+
+
 def _validation_errors(body: object) -> dict[str, list[str]]:
-    """The per-parameter messages of a 400, at the top level or inside `error`."""
+    """The messages of a 400, at the top level or inside `error`: per parameter when the
+    CMS names one, else under `GENERAL_ERRORS` (a list or a string of reasons)."""
     if not isinstance(body, Mapping):
         return {}
     errors = body.get("errors")
     error = body.get("error")
     if errors is None and isinstance(error, Mapping):
         errors = error.get("errors")
-    if not isinstance(errors, Mapping):
-        return {}
-    return {str(name): _error_messages(msgs) for name, msgs in errors.items()}
+    found: dict[str, list[str]] = {}
+
+    def add(name: str, messages: list[str]) -> None:
+        if messages:
+            found.setdefault(name, []).extend(messages)
+
+    if isinstance(errors, Mapping):
+        for name, messages in errors.items():
+            add(str(name), _error_messages(messages))
+    elif isinstance(errors, list):
+        for item in errors:
+            keyed = _keyed_item(item)
+            if keyed is not None:
+                add(*keyed)
+            else:
+                add(GENERAL_ERRORS, _error_messages(item))
+    else:
+        add(GENERAL_ERRORS, _error_messages(errors))
+    return {name: messages[:_MAX_MESSAGES] for name, messages in found.items()}
 
 
 def _cms_message(body: object) -> str | None:

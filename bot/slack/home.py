@@ -105,6 +105,8 @@ def _outcome(submission: Submission) -> str:
     if state is State.REJECTED:
         problems = "; ".join(
             f"{FIELD_LABELS.get(field, field)}: {' '.join(messages)}"
+            if field
+            else " ".join(messages)
             for field, messages in (submission.errors or {}).items()
         )
         return ":x: the CMS refused it: " + escape(problems or submission.reason or "no reason")

@@ -145,6 +145,9 @@ def outcome_message(submission: Submission) -> Message:
     if submission.state is State.REJECTED:
         lines = [":x: The CMS refused this record:"]
         for field, messages in (submission.errors or {}).items():
+            if not field:  # reasons that name no field (a list or a string of them)
+                lines.extend(f"• {_cms(message)}" for message in messages)
+                continue
             label = FIELD_LABELS.get(field, field)
             lines.append(f"• *{escape(label)}*: {_cms(' '.join(messages))}")
         if not submission.errors:
@@ -247,7 +250,8 @@ def batch_summary(submissions: Sequence[Submission], names: Mapping[int, str]) -
             outcome = f"CMS record {s.record_id}"
         elif s.state is State.REJECTED:
             outcome = "; ".join(
-                f"{FIELD_LABELS.get(k, k)}: {' '.join(v)}" for k, v in (s.errors or {}).items()
+                f"{FIELD_LABELS.get(k, k)}: {' '.join(v)}" if k else " ".join(v)
+                for k, v in (s.errors or {}).items()
             ) or (s.reason or "refused")
             outcome = escape(outcome)
         elif s.state is State.NOT_FOUND:

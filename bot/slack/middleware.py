@@ -23,6 +23,11 @@ REFUSAL = (
     "Ask your diocesan safeguarding administrator to add you."
 )
 NOT_ALLOWED = "You are not on the list of people who may record training."
+#: When the user group's members could not be read yet (Slack slow or refusing).
+UNSURE = (
+    "Sorry, I could not check the list of people who may record just now (Slack is slow "
+    "to answer). Please try again in a minute."
+)
 
 #: The field under which a form of ours shows the refusal; other views are closed.
 REFUSAL_BLOCKS = {
@@ -44,10 +49,11 @@ def user_of(body: Mapping[str, Any]) -> str:
     return ""
 
 
-def refuse(ack: Ack, body: Mapping[str, Any]) -> BoltResponse:
-    """Answer a request from someone who may not record; the answer, for Bolt to send."""
+def refuse(ack: Ack, body: Mapping[str, Any], *, unsure: bool = False) -> BoltResponse:
+    """Answer a request from someone who may not record (or, `unsure`, who could not be
+    checked yet); the answer, for Bolt to send."""
     if body.get("command"):
-        return ack(text=REFUSAL)
+        return ack(text=UNSURE if unsure else REFUSAL)
     if body.get("type") == "block_suggestion":
         return ack(options=[])
     if body.get("type") == "view_submission":
@@ -67,11 +73,12 @@ def who_may_record(permissions: Permissions) -> Callable[..., BoltResponse | Non
     def middleware(
         ack: Ack, body: dict[str, Any], context: BoltContext, next: Callable[[], None]
     ) -> BoltResponse | None:
-        allowed = permissions.allows(user_of(body))
+        user = user_of(body)
+        allowed = permissions.allows(user)
         context["may_record"] = allowed
         if allowed or body.get("type") == "event_callback":
             next()
             return None
-        return refuse(ack, body)
+        return refuse(ack, body, unsure=permissions.undecided(user))
 
     return middleware

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from bot.text import safe_display
+
 __all__ = [
     "ELLIPSIS",
     "bold",
@@ -37,8 +39,9 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 def escape(text: str) -> str:
-    """`text` made safe for mrkdwn: ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``, ``&gt;``."""
-    return text.translate(_ESCAPES)
+    """`text` made safe for mrkdwn: ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``, ``&gt;``,
+    and shown as it is stored (no bidirectional or control characters: `safe_display`)."""
+    return safe_display(text).translate(_ESCAPES)
 
 
 def unescape(text: str) -> str:
@@ -76,9 +79,11 @@ def mention(user_id: str) -> str:
 
 def plain(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters for a ``plain_text`` field, ending in "…"
-    when it was cut. Not escaped: Slack shows plain_text as it is."""
+    when it was cut, without bidirectional or control characters (`safe_display`). Not
+    escaped: Slack shows plain_text as it is."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
+    text = safe_display(text)
     if len(text) <= limit:
         return text
     return text[: limit - len(ELLIPSIS)] + ELLIPSIS

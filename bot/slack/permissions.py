@@ -60,6 +60,15 @@ class Permissions:
             return True
         return bool(self.usergroup) and user_id in self._group_members()
 
+    def undecided(self, user_id: str) -> bool:
+        """Whether a refusal of `user_id` is only for want of the group's members: the
+        lookup is slow or failing and has never answered (the person should try again
+        shortly, not be told they are not on the list)."""
+        if user_id in self.users or not self.usergroup or self._client is None:
+            return False
+        with self._lock:
+            return self._fetched_at is None
+
     # -- the cache ----------------------------------------------------------------------
 
     def _group_members(self) -> frozenset[str]:

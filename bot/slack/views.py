@@ -99,7 +99,7 @@ _MIN_QUERY = {"contact_id": 1}
 def option(label: str, value: str) -> dict[str, Any]:
     """One select option; the label is cut to Slack's 75 characters (an empty one shows the
     value). Labels are plain text: Slack shows them as they are, markup included."""
-    text = plain(label.strip() or value, OPTION_LABEL_MAX)
+    text = plain(label, OPTION_LABEL_MAX).strip() or value
     return Option(value=value, label=text).to_dict()
 
 
@@ -197,7 +197,7 @@ def duplicate_modal(
 
 
 def _title(text: str) -> PlainTextObject:
-    return PlainTextObject(text=plain(text, _TITLE_MAX))
+    return PlainTextObject(text=plain(text, _TITLE_MAX).strip() or "Record a course")
 
 
 def _message_modal(title: str, text: str, callback_id: str | None = None) -> dict[str, Any]:
@@ -219,7 +219,7 @@ def _select_block(block_id: str, selected: tuple[str, str] | None) -> InputBlock
     initial = None
     if selected is not None:
         label, value = selected
-        text = plain(label.strip() or value, OPTION_LABEL_MAX)
+        text = plain(label, OPTION_LABEL_MAX).strip() or value
         initial = Option(value=value, label=text)
     return InputBlock(
         block_id=block_id,
@@ -360,7 +360,8 @@ def bulk_confirm_modal(
         blocks.extend(_listing(f"*Found ({len(certain)})*", certain))
     for index, line, candidates in ambiguous[:_MAX_CHOICES]:
         options = [
-            Option(value=str(v), label=plain(lbl, OPTION_LABEL_MAX)) for lbl, v in candidates
+            Option(value=str(v), label=plain(lbl, OPTION_LABEL_MAX).strip() or str(v))
+            for lbl, v in candidates
         ]
         options.append(Option(value=SKIP, label="None of these: leave this line out"))
         blocks.append(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.slack.mrkdwn import unescape
+from bot.text import safe_display
 
 __all__ = ["EMOJI", "Style", "message_lines", "render_mrkdwn"]
 
@@ -72,7 +73,7 @@ class Style:
 def clean(text: str) -> str:
     """`text` without control characters (tabs and newlines kept): nothing typed or sent
     by the CMS can move the terminal's cursor or change its colours."""
-    return _CONTROL.sub("", text)
+    return _CONTROL.sub("", safe_display(text))
 
 
 def render_mrkdwn(text: str, style: Style | None = None) -> str:

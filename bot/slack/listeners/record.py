@@ -25,7 +25,7 @@ from bot.slack.payloads import (
     read_form,
     team_id,
 )
-from bot.store import StoreError, Submission
+from bot.store import State, StoreError, Submission
 from bot.submission import MAX_ID, Origin, Typed
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,12 @@ def open_form(ack: Ack, command: dict[str, Any], *, bot: SlackBot) -> None:
     typed = typed_from_command(bot, text)
     metadata = FormMetadata(channel_id=str(command.get("channel_id") or "")[:40] or None)
     view = session_form(bot, typed, metadata) if session else form_for(bot, typed, metadata)
-    bot.open_view(str(command.get("trigger_id", "")), view)
+    bot.open_view(
+        str(command.get("trigger_id", "")),
+        view,
+        channel_id=str(command.get("channel_id") or "") or None,
+        user_id=str(command.get("user_id") or "") or None,
+    )
 
 
 def typed_from_command(bot: SlackBot, text: str) -> Typed:
@@ -236,18 +241,43 @@ def submission_of(bot: SlackBot, body: dict[str, Any]) -> Submission | None:
     return submission if submission.frontend == "slack" else None
 
 
+def _who(body: dict[str, Any]) -> dict[str, str]:
+    """Who clicked, for the log: anyone allowed to record may retry or reopen anyone's
+    submission (the outcome belongs to the diocese), and the log says who did."""
+    user = actor(body)
+    return {"user_id": user.id, "user_name": user.display or user.id} if user is not None else {}
+
+
 def reopen_form(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:
     ack()
     submission = submission_of(bot, body)
     if submission is None:
         return
+    bot.recorder.store.note(
+        submission.id, "reopened", {f"by_{k}": v for k, v in _who(body).items()}
+    )
     metadata = FormMetadata(channel_id=submission.channel_id, reopened_from=submission.id)
     typed = Typed(**submission.typed)
-    bot.open_view(str(body.get("trigger_id", "")), form_for(bot, typed, metadata))
+    channel = body.get("channel")
+    user = actor(body)
+    bot.open_view(
+        str(body.get("trigger_id", "")),
+        form_for(bot, typed, metadata),
+        channel_id=str(channel.get("id") or "") or None if isinstance(channel, dict) else None,
+        user_id=user.id if user is not None else None,
+    )
 
 
 def retry_submission(ack: Ack, body: dict[str, Any], *, bot: SlackBot) -> None:
     ack()
     submission = submission_of(bot, body)
-    if submission is not None:
-        bot.recorder.retry(submission.id)
+    if submission is None or submission.state is not State.FAILED:
+        return
+    who = _who(body)
+    bot.recorder.retry(submission.id, by=who)
+    if submission.channel_id and submission.message_ts and who:  # the thread says who
+        bot.say_in_thread(
+            submission.channel_id,
+            submission.message_ts,
+            f":repeat: <@{who['user_id']}> tried again; the result will follow here.",
+        )

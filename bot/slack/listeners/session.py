@@ -150,8 +150,12 @@ def confirm_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot
         found = [m.contact_id for m in matches if m.status in ("id", "exact") and m.contact_id]
         left_out = repeats(bot, batch, found)
         contacts = [c for c in contacts if c not in left_out]
+    # Only the first of two confirms of this page counts (a double click, or two people).
+    claimed = BatchState.RECORDING if contacts else BatchState.ABANDONED
+    if not store.claim_batch(batch.id, BatchState.CONFIRMING, claimed):
+        ack(response_action="clear")
+        return
     if not contacts:
-        store.update_batch(batch.id, state=BatchState.ABANDONED)
         ack(
             response_action="update",
             view=views.busy_modal(NOTHING_RECORDED, title="Record a session"),

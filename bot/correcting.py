@@ -116,9 +116,7 @@ class Corrector:
     ) -> Correction:
         """Store the correction and hand it to the workers (a repeat of the same key
         returns the first one). `current` is the record as fetched when the form opened."""
-        before = (
-            current.model_dump(mode="json") if isinstance(current, CourseRecord) else current
-        )
+        before = current.model_dump(mode="json") if isinstance(current, CourseRecord) else current
         if submission_id is None:
             submission_id = self.log.maker(int(before["contact_id"]), int(before["id"]))
         state = CorrectionState.PENDING if checked.changes else CorrectionState.UNCHANGED
@@ -158,6 +156,7 @@ class Corrector:
 
     def dispatch(self, correction_id: int) -> None:
         """Send on the core's workers when they run, else at once on this thread."""
+
         def job() -> None:
             self.process(correction_id)
 

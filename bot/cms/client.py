@@ -337,7 +337,9 @@ class CMSClient:
             except _AnswerLost as exc:
                 lost = exc
             log.warning(
-                "CMS PUT %s: answer lost (%s), attempt %d; checking the record", path, lost.reason,
+                "CMS PUT %s: answer lost (%s), attempt %d; checking the record",
+                path,
+                lost.reason,
                 attempt,
             )
             if self.reconcile_settle > 0:

@@ -40,6 +40,8 @@ class SlackBot:
     views: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="slack-views")
     )
+    #: What else `close()` closes (a feature's own reporter, say), first.
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """`views.open` at once on a thread of our own, so the request is answered meanwhile."""
@@ -55,6 +57,8 @@ class SlackBot:
 
     def close(self) -> None:
         self.views.shutdown(wait=True)
+        for closer in self.closers:
+            closer()
         self.reporter.close()
         self.contacts.close()
 

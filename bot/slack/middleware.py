@@ -28,6 +28,7 @@ NOT_ALLOWED = "You are not on the list of people who may record training."
 REFUSAL_BLOCKS = {
     views.CALLBACK_ID: "contact_id",
     views.BULK_CALLBACK_ID: views.PEOPLE_BLOCK,
+    views.CORRECT_CALLBACK_ID: "completed_at",
 }
 
 

@@ -145,7 +145,10 @@ def test_a_lost_put_that_did_not_arrive_is_sent_again_once_after_checking(
 ) -> None:
     applied = record(completed_at=dt.date(2025, 3, 4))
     put = respx.put(f"{BASE}/v2/contacts/1042/courses/5004").mock(
-        side_effect=[httpx.RemoteProtocolError("dropped"), httpx.Response(200, json=as_json(applied))]
+        side_effect=[
+            httpx.RemoteProtocolError("dropped"),
+            httpx.Response(200, json=as_json(applied)),
+        ]
     )
     respx.get(f"{BASE}/v2/contacts/1042/courses").mock(
         return_value=httpx.Response(200, json=[as_json(record())])
@@ -176,16 +179,19 @@ def test_a_put_lost_twice_is_answer_lost(client: CMSClient) -> None:
 
 @pytest.fixture
 def made(sandbox: CMSSandbox) -> dict[str, object]:
-    return sandbox.state.create_record(
-        1042,
-        {
-            "course_id": "2",
-            "qualification_id": "22",
-            "attended_at": "2025-03-03",
-            "completed_at": "2025-03-03",
-            "expires_at": "2028-03-03",
-        },
-    )[0] or {}
+    return (
+        sandbox.state.create_record(
+            1042,
+            {
+                "course_id": "2",
+                "qualification_id": "22",
+                "attended_at": "2025-03-03",
+                "completed_at": "2025-03-03",
+                "expires_at": "2028-03-03",
+            },
+        )[0]
+        or {}
+    )
 
 
 def put(sandbox: CMSSandbox, contact: int, record_id: int, **params: str) -> httpx.Response:
@@ -193,7 +199,11 @@ def put(sandbox: CMSSandbox, contact: int, record_id: int, **params: str) -> htt
     from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY
 
     query = signed(
-        {"api_id": SANDBOX_API_ID, "data": json.dumps({"diocese_id": SANDBOX_DIOCESE_ID}), **params},
+        {
+            "api_id": SANDBOX_API_ID,
+            "data": json.dumps({"diocese_id": SANDBOX_DIOCESE_ID}),
+            **params,
+        },
         SANDBOX_SECRET_KEY,
     )
     return httpx.put(f"{sandbox.base_url}/v2/contacts/{contact}/courses/{record_id}", params=query)
@@ -270,14 +280,21 @@ def test_the_whole_corrected_record_is_checked() -> None:
     # Only completed is given (the command line): it is checked against the record's expiry.
     with pytest.raises(SubmissionInvalid) as refused:
         check_correction(
-            Typed(completed_at="4 March 2029"), record(), today=dt.date(2030, 1, 1), blank_keeps=True
+            Typed(completed_at="4 March 2029"),
+            record(),
+            today=dt.date(2030, 1, 1),
+            blank_keeps=True,
         )
     assert "expires_at" in refused.value.errors
 
 
 def test_a_problem_the_record_already_had_does_not_stop_a_correction() -> None:
-    old = record(expires_at=dt.date(2025, 5, 1), completed_at=dt.date(2022, 5, 1),
-                 attended_at=dt.date(2022, 5, 1), booked_at=None)
+    old = record(
+        expires_at=dt.date(2025, 5, 1),
+        completed_at=dt.date(2022, 5, 1),
+        attended_at=dt.date(2022, 5, 1),
+        booked_at=None,
+    )
     checked = check_correction(Typed(booked_at="1 April 2022"), old, today=TODAY, blank_keeps=True)
     assert checked.changes.params() == {"booked_at": "2022-04-01"}
 
@@ -337,7 +354,8 @@ def test_a_correction_is_logged_linked_and_changes_the_expiry_expiring_reads(
     correct(core, record_id, expires_at="1 July 2025")
     [c] = core.corrections.log.of_submissions([submission_id])[submission_id]
     assert c.state is CorrectionState.CORRECTED
-    assert c.record_id == record_id and c.user_name == "corrector"
+    assert c.record_id == record_id
+    assert c.user_name == "corrector"
     assert c.changes == {"expires_at": "2025-07-01"}
     assert len([x for x in sandbox.calls if x[0] == "PUT"]) == len(puts_before) + 1
     assert sandbox.records(1042)[-1]["expires_at"] == "2025-07-01"
@@ -354,7 +372,7 @@ def test_nothing_changed_sends_nothing(core: Recorder, sandbox: CMSSandbox) -> N
     record_id = core.store.get(recorded(core)).record_id
     assert record_id is not None
     c = correct(core, record_id, completed_at="3 March 2025")
-    assert getattr(c, "state") is CorrectionState.UNCHANGED
+    assert c.state is CorrectionState.UNCHANGED
     assert [x for x in sandbox.calls if x[0] == "PUT"] == []
 
 
@@ -367,9 +385,12 @@ def test_a_record_changed_meanwhile_is_not_overwritten(core: Recorder, sandbox: 
     first = corrector.check(Typed(completed_at="5 March 2025"), current, blank_keeps=True)
     corrector.submit(first, current, Origin(frontend="cli", key="first"))
     second = corrector.check(Typed(completed_at="4 March 2025"), current, blank_keeps=True)
-    c = corrector.log.get(corrector.submit(second, current, Origin(frontend="cli", key="second")).id)
+    c = corrector.log.get(
+        corrector.submit(second, current, Origin(frontend="cli", key="second")).id
+    )
     assert c.state is CorrectionState.CONFLICT
-    assert c.meanwhile is not None and c.meanwhile["completed_at"] == "2025-03-05"
+    assert c.meanwhile is not None
+    assert c.meanwhile["completed_at"] == "2025-03-05"
     assert sandbox.records(1042)[-1]["completed_at"] == "2025-03-05"
     assert len([x for x in sandbox.calls if x[0] == "PUT"]) == 1
     text = correction_message(c)["text"]
@@ -385,7 +406,7 @@ def test_a_lost_answer_is_checked_and_the_record_corrected_once(
     assert record_id is not None
     sandbox.lose_answer_next(method="PUT")
     c = correct(core, record_id, completed_at="4 March 2025")
-    assert getattr(c, "state") is CorrectionState.CORRECTED
+    assert c.state is CorrectionState.CORRECTED
     assert len([x for x in sandbox.calls if x[0] == "PUT"]) == 1
     assert sandbox.records(1042)[-1]["completed_at"] == "2025-03-04"
 
@@ -420,7 +441,10 @@ def test_a_correction_left_sending_is_resumed_with_a_get_first(
     done = corrector.log.get(c.id)
     assert done.state is CorrectionState.CORRECTED
     assert [x for x in sandbox.calls if x[0] == "PUT"] == []
-    assert "correction reconciled" in [e["event"] for e in core.store.events(done.submission_id or 0)] or done.submission_id is None
+    assert (
+        "correction reconciled" in [e["event"] for e in core.store.events(done.submission_id or 0)]
+        or done.submission_id is None
+    )
 
 
 # --- messages ------------------------------------------------------------------------------------
@@ -431,8 +455,18 @@ def test_success_replies_offer_correct_and_explain_mistakes(core: Recorder) -> N
 
     now = dt.datetime.now(dt.UTC)
     s = Submission(
-        id=3, key="k", state=State.RECORDED, frontend="slack", contact_id=1042, course_id=2,
-        typed={}, assumed=[], notes={}, created_at=now, updated_at=now, record_id=5004,
+        id=3,
+        key="k",
+        state=State.RECORDED,
+        frontend="slack",
+        contact_id=1042,
+        course_id=2,
+        typed={},
+        assumed=[],
+        notes={},
+        created_at=now,
+        updated_at=now,
+        record_id=5004,
         course_name="Safeguarding Foundations",
     )
     message = outcome_message(s)

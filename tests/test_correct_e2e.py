@@ -43,7 +43,8 @@ def recorded(app: LiveApp) -> tuple[int, int, str]:
     """Record Joan's course; the submission id, the CMS record id and the thread."""
     submission = app.submit(JOAN)
     done = app.settled(submission.id)
-    assert done.record_id is not None and done.message_ts is not None
+    assert done.record_id is not None
+    assert done.message_ts is not None
     return submission.id, done.record_id, done.message_ts
 
 
@@ -78,7 +79,9 @@ def as_filled(view: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def replies(app: LiveApp, thread_ts: str) -> list[str]:
-    return [m.text for m in app.slack.messages(CHANNEL_ID, thread_ts=thread_ts) if m.ts != thread_ts]
+    return [
+        m.text for m in app.slack.messages(CHANNEL_ID, thread_ts=thread_ts) if m.ts != thread_ts
+    ]
 
 
 def test_a_correction_from_the_thread_reaches_the_cms_once_and_is_told_there(
@@ -87,10 +90,15 @@ def test_a_correction_from_the_thread_reaches_the_cms_once_and_is_told_there(
     submission_id, record_id, thread = recorded(running)
     view = open_correction(running, submission_id)
     assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == [
-        "qualification_id", "booked_at", "attended_at", "completed_at", "expires_at",
+        "qualification_id",
+        "booked_at",
+        "attended_at",
+        "completed_at",
+        "expires_at",
     ]
     text = str(view["blocks"])
-    assert "Safeguarding Foundations" in text and "contact 1042" in text
+    assert "Safeguarding Foundations" in text
+    assert "contact 1042" in text
     assert "Recorded by mistake?" in text
     values = as_filled(view)
     assert values["completed_at"] == "3 March 2025"
@@ -103,8 +111,10 @@ def test_a_correction_from_the_thread_reaches_the_cms_once_and_is_told_there(
     assert len(puts(running.sandbox)) == 1
     assert running.sandbox.records(1042)[-1]["completed_at"] == "2025-03-04"
     [c] = running.recorder.corrections.log.of_submissions([submission_id])[submission_id]
-    assert c.state is CorrectionState.CORRECTED and c.reported
-    assert c.user_id == USER_ID and c.thread_ts == thread
+    assert c.state is CorrectionState.CORRECTED
+    assert c.reported
+    assert c.user_id == USER_ID
+    assert c.thread_ts == thread
     time.sleep(0.3)
     assert len(replies(running, thread)) == 2  # told once
     assert len(puts(running.sandbox)) == 1
@@ -120,7 +130,7 @@ def test_nothing_changed_is_said_and_nothing_sent(running: LiveApp) -> None:
 
 
 def test_two_people_correcting_at_once_never_overwrite(running: LiveApp) -> None:
-    submission_id, record_id, thread = recorded(running)
+    submission_id, _record_id, thread = recorded(running)
     first = open_correction(running, submission_id)
     second = open_correction(running, submission_id)
     running.harness.view_submission(first, as_filled(first, completed_at="5 March 2025"))
@@ -139,7 +149,7 @@ def test_two_people_correcting_at_once_never_overwrite(running: LiveApp) -> None
 
 
 def test_a_lost_answer_is_checked_before_anything_is_sent_again(running: LiveApp) -> None:
-    submission_id, record_id, thread = recorded(running)
+    submission_id, _record_id, thread = recorded(running)
     view = open_correction(running, submission_id)
     running.sandbox.lose_answer_next(method="PUT")
     running.harness.view_submission(view, as_filled(view, completed_at="4 March 2025"))
@@ -151,7 +161,9 @@ def test_a_lost_answer_is_checked_before_anything_is_sent_again(running: LiveApp
 def test_a_person_not_allowed_is_refused(running: LiveApp) -> None:
     submission_id, _record_id, _thread = recorded(running)
     opens = len(running.slack.calls("views.open"))
-    answer = running.harness.block_actions(CORRECT_ACTION, value=str(submission_id), user_id=OUTSIDER)
+    answer = running.harness.block_actions(
+        CORRECT_ACTION, value=str(submission_id), user_id=OUTSIDER
+    )
     assert answer.status_code == 200
     time.sleep(0.3)
     assert len(running.slack.calls("views.open")) == opens

@@ -48,6 +48,7 @@ def test_hostile_text_in_each_corrected_field_is_refused_on_the_form(
         assert body["response_action"] == "errors", (field, text)
         assert field in body["errors"]
         for message in body["errors"].values():  # plain text in Slack: shown as typed
-            assert isinstance(message, str) and len(message) < 2000
+            assert isinstance(message, str)
+            assert len(message) < 2000
     assert puts(running.sandbox) == []
     assert running.store.count() == 1

@@ -155,7 +155,7 @@ def home_view(
         _header("Record Course"),
         _context(
             f"Today is {human_date(today)}. Use `/record-course` in a channel to record "
-            "training; the outcome is posted in a thread there."
+            "training; the outcome is posted in a thread there. " + MISTAKE
         ),
         _header("Needs your attention", "failures"),
     ]
@@ -182,8 +182,6 @@ def home_view(
             f"{_when(submission.created_at, today, zone)}\n{_outcome(submission)}"
         )
         blocks.append(_recent_section(submission, text, (corrections or {}).get(submission.id)))
-    if any(s.state is State.RECORDED for s in recent[:MAX_RECENT]):
-        blocks.append(_context(MISTAKE))
     if not recent:
         blocks.append(_context("You have not recorded anything yet."))
     blocks += _more(MAX_RECENT, len(recent))

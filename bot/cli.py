@@ -259,6 +259,100 @@ def render_outcome(submission: Submission) -> str:
     return submission.reason or f"Submission {submission.id} is {submission.state.value}."
 
 
+def _add_correct(p: argparse.ArgumentParser) -> None:
+    p.add_argument("record_id", metavar="RECORD_ID", help="the CMS record's id (not the course's)")
+    p.add_argument("--contact", required=True, metavar="ID", help="the contact's id")
+    p.add_argument("--qualification", default="", metavar="ID", help="the qualification's id")
+    for field in fields.ALL:
+        if field.kind == "date":
+            p.add_argument(
+                field.option,
+                dest=field.name,
+                default="",
+                metavar="TEXT",
+                help=f"{field.label.lower()} date, as typed (left out: unchanged)",
+            )
+    p.add_argument("--json", action="store_true", help="print the correction as JSON")
+
+
+def cmd_correct(args: argparse.Namespace, settings: Settings) -> int:
+    """Correct a CMS record (PUT); only the options given change; exit codes as `record`."""
+    from bot.correction import MISTAKE, describe_changes, describe_wanted
+    from bot.errors import CMSNotFound
+    from bot.store import CorrectionState
+    from bot.submission import Typed
+
+    ids = {}
+    for name, text in (("record_id", args.record_id), ("contact_id", args.contact)):
+        if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**31):
+            return _refused(args, {name: f"{text!r} is not a valid number."})
+        ids[name] = int(text)
+    typed = Typed(
+        qualification_id=args.qualification,
+        **{name: getattr(args, name) for name in fields.DATE_FIELDS},
+    )
+    try:
+        done = compose.correct(settings, ids["contact_id"], ids["record_id"], typed)
+    except SubmissionInvalid as exc:
+        return _refused(args, exc.errors)
+    except CMSNotFound as exc:
+        if args.json:
+            print_json({"state": "not_found", "reason": exc.message})
+        else:
+            print(exc.message, file=sys.stderr)
+        return EXIT_NOT_FOUND
+    codes = {
+        CorrectionState.CORRECTED: EXIT_OK,
+        CorrectionState.UNCHANGED: EXIT_OK,
+        CorrectionState.CONFLICT: EXIT_REFUSED,
+        CorrectionState.REJECTED: EXIT_CMS_REJECTED,
+        CorrectionState.NOT_FOUND: EXIT_NOT_FOUND,
+    }
+    if args.json:
+        print_json(
+            done.model_dump(
+                mode="json",
+                include={
+                    "id",
+                    "state",
+                    "record_id",
+                    "contact_id",
+                    "submission_id",
+                    "before",
+                    "changes",
+                    "after",
+                    "meanwhile",
+                    "errors",
+                    "reason",
+                    "cms_status",
+                },
+            )
+        )
+        return codes.get(done.state, EXIT_ERROR)
+    record = f"CMS record {done.record_id}"
+    if done.state is CorrectionState.CORRECTED:
+        changes = describe_changes(done.before, done.after or {})
+        print(f"Corrected {record}: {'; '.join(changes) or 'it already held these values'}")
+    elif done.state is CorrectionState.UNCHANGED:
+        print(f"Nothing to correct in {record}: it already holds these values; nothing was sent.")
+    elif done.state is CorrectionState.CONFLICT:
+        changed = "; ".join(describe_changes(done.before, done.meanwhile or {}))
+        wanted = "; ".join(describe_wanted(done.before, done.changes))
+        print(
+            f"{record} changed while this ran ({changed}); not sent ({wanted}). Run it again.",
+            file=sys.stderr,
+        )
+    elif done.state is CorrectionState.REJECTED:
+        print(f"The CMS refused the correction of {record}:", file=sys.stderr)
+        for field, messages in (done.errors or {}).items():
+            print(f"  {FIELD_LABELS.get(field, field)}: {' '.join(messages)}", file=sys.stderr)
+    else:
+        print(done.reason or f"Correction {done.id} is {done.state.value}.", file=sys.stderr)
+    if done.state is CorrectionState.CORRECTED:
+        print(MISTAKE)
+    return codes.get(done.state, EXIT_ERROR)
+
+
 def _add_resume(p: argparse.ArgumentParser) -> None:
     """`resume` takes no options."""
 
@@ -282,10 +376,21 @@ def _add_history(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import CorrectionLog
+
     with compose.open_store(settings) as store:
         submissions = store.recent(max(1, args.limit))
+        corrections = CorrectionLog(store).of_submissions([s.id for s in submissions])
     if args.json:
-        print_json([_submission_json(s) for s in submissions])
+        print_json(
+            [
+                {
+                    **_submission_json(s),
+                    "corrections": [_correction_json(c) for c in corrections.get(s.id, [])],
+                }
+                for s in submissions
+            ]
+        )
         return EXIT_OK
     if not submissions:
         print("No submissions yet.")
@@ -307,7 +412,33 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
             f"#{s.id:<5} {_local(s.created_at, settings)}  {who:<12} contact {s.contact_id:<6} "
             f"course {s.course_id:<4} {dates}  {s.state.value:<9} {result}".rstrip()
         )
+        for c in corrections.get(s.id, []):
+            print(f"       {_correction_line(c, settings)}")
     return EXIT_OK
+
+
+def _correction_json(correction: Any) -> dict[str, Any]:
+    out: dict[str, Any] = correction.model_dump(
+        mode="json",
+        include={"id", "state", "user_id", "user_name", "changes", "created_at", "reason"},
+    )
+    return out
+
+
+def _correction_line(correction: Any, settings: Settings) -> str:
+    """One correction of a history line: when, who, what changed (or why not)."""
+    from bot.correction import describe_changes, describe_wanted
+    from bot.store import CorrectionState
+
+    who = correction.user_name or correction.user_id or correction.frontend
+    if correction.state is CorrectionState.CORRECTED:
+        what = "; ".join(describe_changes(correction.before, correction.after or {}))
+    else:
+        what = "; ".join(describe_wanted(correction.before, correction.changes))
+    return (
+        f"correction {_local(correction.created_at, settings)} by {who}: "
+        f"{correction.state.value} {what}".rstrip()
+    )
 
 
 # --- expiring --------------------------------------------------------------------------------
@@ -416,6 +547,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Comman
     "sandbox": ("run the built-in CMS sandbox on 127.0.0.1", _add_sandbox, cmd_sandbox),
     "dates": ("show how a typed date would be read", _add_dates, cmd_dates),
     "record": ("record one course through the whole pipeline", _add_record, cmd_record),
+    "correct": ("correct a record the CMS holds (PUT)", _add_correct, cmd_correct),
     "shell": ("the whole bot in this terminal, no Slack needed", _add_shell, cmd_shell),
     "history": ("show the submission log", _add_history, cmd_history),
     "expiring": ("show recorded training that expires soon", _add_expiring, cmd_expiring),

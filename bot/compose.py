@@ -9,6 +9,7 @@ One function per way of running; each builds every piece once, from the settings
             Socket Mode
     shell:  the same SlackBot, with `bot.local`'s Slack stand-in and CMS sandbox
     record, resume: Recorder ─> `TerminalNotifier` (outcomes printed by `bot.cli`)
+    correct: Recorder's corrections ─> `TerminalCorrections`
 
 `bot.cli` parses arguments, calls one of these and prints; nothing else builds pieces.
 `serve` imports nothing from `bot.local`.
@@ -31,7 +32,7 @@ from bot.errors import ConfigError, SlackFailure
 from bot.recording import Recorder
 from bot.renewals import RenewalRules, renewals_from_settings
 from bot.settings import Settings
-from bot.store import Batch, Store, Submission
+from bot.store import Batch, Correction, Store, Submission
 from bot.submission import Checked, Origin, Typed
 
 if TYPE_CHECKING:
@@ -137,6 +138,38 @@ def record(settings: Settings, typed: Typed, *, allow_duplicate: bool = False) -
         submission = core.recorder.submit(typed, Origin(frontend="cli"), checked=checked)
         done = notifier.outcomes.get(submission.id) or core.store.get(submission.id)
         return Recorded(checked, submission=done)
+    finally:
+        core.close()
+
+
+@dataclass
+class TerminalCorrections:
+    """The core's `CorrectionNotifier` for `correct`: the outcome kept for the command."""
+
+    recorder: Recorder
+    frontend: str = "cli"
+    outcomes: dict[int, Correction] = field(default_factory=dict)
+
+    def correction_outcome(self, correction: Correction) -> None:
+        if correction.state.final:
+            self.recorder.corrections.mark_reported(correction.id, self.frontend)
+        self.outcomes[correction.id] = correction
+
+
+def correct(settings: Settings, contact_id: int, record_id: int, typed: Typed) -> Correction:
+    """One correction through the whole pipeline, sent on this thread: the record read from
+    the CMS, the corrected record checked (only the fields given change), logged, the record
+    read again and the PUT sent. Raises `SubmissionInvalid` for what cannot be sent and
+    `CMSNotFound` when the contact holds no such record."""
+    core = build_core(settings, retry_delays=())
+    notifier = TerminalCorrections(core.recorder)
+    corrector = core.recorder.corrections
+    corrector.attach(notifier.frontend, notifier)
+    try:
+        current = corrector.fetch(contact_id, record_id)
+        checked = corrector.check(typed, current, blank_keeps=True)
+        correction = corrector.submit(checked, current, Origin(frontend="cli"), typed=typed)
+        return notifier.outcomes.get(correction.id) or corrector.log.get(correction.id)
     finally:
         core.close()
 

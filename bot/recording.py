@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cms.client import CMSClient
 from bot.cms.models import CourseRecord, NewCourseRecord
+from bot.correcting import Corrector
 from bot.errors import (
     CMSAnswerLost,
     CMSAuthError,
@@ -119,12 +120,22 @@ class Recorder:
         self._now = now or (lambda: dt.datetime.now(dt.UTC))
         self._listeners: list[Listener] = []
         self._notifiers: dict[str, Notifier] = {}
-        self._queue: Queue[int | None] = Queue()
+        self._queue: Queue[int | Callable[[], None] | None] = Queue()
+        self._jobs_running = 0
         self._threads: list[threading.Thread] = []
         self._timers: set[threading.Timer] = set()
         self._busy: set[int] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        #: Corrections of CMS records (`bot.correcting`), sent on these same workers.
+        self.corrections = Corrector(
+            store,
+            cms,
+            run=self.run_job,
+            now=self._now,
+            today=self.today,
+            retry_delays=self.retry_delays,
+        )
 
     # -- reading --------------------------------------------------------------------------
 
@@ -418,6 +429,13 @@ class Recorder:
     def enqueue(self, submission_id: int) -> None:
         self._queue.put(submission_id)
 
+    def run_job(self, job: Callable[[], None]) -> None:
+        """Run `job` on the workers when they run, else at once on the calling thread."""
+        if self._threads:
+            self._queue.put(job)
+        else:
+            job()
+
     def dispatch(self, submission_id: int) -> None:
         """Send a submission: on the workers when they run (`start()`), else at once on
         the calling thread (a command-line tool that sends one submission and exits)."""
@@ -444,10 +462,24 @@ class Recorder:
             submission_id = self._queue.get()
             if submission_id is None:
                 return
+            if callable(submission_id):
+                self._run_job(submission_id)
+                continue
             try:
                 self.process(submission_id)
             except Exception:
                 log.exception("submission %s: worker error", submission_id)
+
+    def _run_job(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            self._jobs_running += 1
+        try:
+            job()
+        except Exception:
+            log.exception("a job on the workers failed")
+        finally:
+            with self._lock:
+                self._jobs_running -= 1
 
     def start(self) -> None:
         """Start the workers, resume unfinished submissions, re-report unreported outcomes."""
@@ -461,10 +493,12 @@ class Recorder:
             self.enqueue(submission.id)
         for submission in self.store.unreported():
             self._notify(submission)
+        self.corrections.resume()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work; let the calls in flight finish (up to `timeout` seconds)."""
         self._stopping.set()
+        self.corrections.stop()
         with self._lock:
             timers, self._timers = set(self._timers), set()
         for timer in timers:
@@ -481,8 +515,8 @@ class Recorder:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                idle = not self._busy and not self._timers
-            if idle and self._queue.empty():
+                idle = not self._busy and not self._timers and not self._jobs_running
+            if idle and self._queue.empty() and self.corrections.idle:
                 return True
             time.sleep(0.01)
         return False

@@ -272,6 +272,54 @@ def _m004_create_batches(db: Database) -> None:
     db.table("submissions").create_index(["batch_id"], if_not_exists=True)
 
 
+def _m005_create_corrections(db: Database) -> None:
+    db.table("corrections").create(
+        {
+            "id": int,
+            "key": str,
+            "state": str,
+            "frontend": str,
+            "team_id": str,
+            "channel_id": str,
+            "thread_ts": str,
+            "user_id": str,
+            "user_name": str,
+            "submission_id": int,
+            "record_id": int,
+            "contact_id": int,
+            "course_id": int,
+            "course_name": str,
+            "before": str,
+            "changes": str,
+            "typed": str,
+            "notes": str,
+            "after": str,
+            "meanwhile": str,
+            "sent": str,
+            "cms_status": int,
+            "cms_body": str,
+            "errors": str,
+            "reason": str,
+            "attempts": int,
+            "reported": int,
+            "created_at": str,
+            "updated_at": str,
+            "sent_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"key", "state", "frontend", "record_id", "contact_id", "created_at"},
+        defaults={"attempts": 0, "reported": 0},
+        if_not_exists=True,
+    )
+    db.table("corrections").create_index(["key"], unique=True, if_not_exists=True)
+    db.table("corrections").create_index(["state"], if_not_exists=True)
+    db.table("corrections").create_index(["submission_id"], if_not_exists=True)
+    db.table("corrections").create_index(["contact_id", "record_id"], if_not_exists=True)
+    if "correction_id" not in db.table("events").columns_dict:
+        db.table("events").add_column("correction_id", int)
+
+
 def _m014_add_seen_names(db: Database) -> None:
     """Names as last seen (issue 14): each submission's contact name, and every
     qualification id and name seen in a CMS record (the CMS has no list of them)."""
@@ -287,6 +335,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("002_create_events", _m002_create_events),
     ("003_add_filled", _m003_add_filled),
     ("004_create_batches", _m004_create_batches),
+    ("005_create_corrections", _m005_create_corrections),
     ("014_add_seen_names", _m014_add_seen_names),
 ]
 
@@ -681,3 +730,291 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str]:
     if found is None:
         return []
     return [str(row[0]) for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+
+
+# --- corrections ---------------------------------------------------------------------------
+
+
+class CorrectionState(StrEnum):
+    """Where a correction (a PUT of an existing CMS record) is in its life."""
+
+    PENDING = "pending"  # stored, not yet sent (or waiting to be retried)
+    SENDING = "sending"  # a PUT may be on its way: the record is read before sending again
+    CORRECTED = "corrected"  # the CMS holds the corrected values
+    UNCHANGED = "unchanged"  # the form changed nothing: nothing was sent
+    CONFLICT = "conflict"  # someone changed the record since the form opened: not sent
+    REJECTED = "rejected"  # the CMS answered 400
+    NOT_FOUND = "not_found"  # the CMS has no such record (or contact)
+    FAILED = "failed"  # could not be completed
+
+    @property
+    def final(self) -> bool:
+        return self not in (CorrectionState.PENDING, CorrectionState.SENDING)
+
+
+class Correction(BaseModel):
+    """One row of the `corrections` table, typed: who corrected which CMS record, the
+    record as it was when the form opened (`before`), what was to change (`changes`, the PUT's
+    parameters), and the record as the CMS then held it (`after`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    key: str
+    state: CorrectionState
+    frontend: str
+    team_id: str | None = None
+    channel_id: str | None = None
+    #: The thread the correction is told in (the original submission's).
+    thread_ts: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    #: The submission that made the record, when the bot made it.
+    submission_id: int | None = None
+    record_id: int
+    contact_id: int
+    course_id: int | None = None
+    course_name: str | None = None
+    before: dict[str, Any]
+    changes: dict[str, str]
+    typed: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    after: dict[str, Any] | None = None
+    #: The record as found just before sending, when someone else had changed it.
+    meanwhile: dict[str, Any] | None = None
+    sent: dict[str, str] | None = None
+    cms_status: int | None = None
+    cms_body: Any = None
+    errors: dict[str, list[str]] | None = None
+    reason: str | None = None
+    attempts: int = 0
+    reported: bool = False
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    sent_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+_CORRECTION_JSON = (
+    "before",
+    "changes",
+    "typed",
+    "notes",
+    "after",
+    "meanwhile",
+    "sent",
+    "cms_body",
+    "errors",
+)
+#: The columns of a submission a correction changes (the CMS's record as it now is).
+_CORRECTED_COLUMNS = (
+    "qualification_id",
+    "booked_at",
+    "attended_at",
+    "completed_at",
+    "expires_at",
+    "qualification_name",
+)
+
+
+def _correction_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    row = _to_row({k: v for k, v in values.items() if k not in _CORRECTION_JSON})
+    for name in _CORRECTION_JSON:
+        if name in values:
+            value = values[name]
+            row[name] = None if value is None else json.dumps(value, default=str)
+    return row
+
+
+def _correction_from_row(row: Mapping[str, Any]) -> Correction:
+    values = {k: v for k, v in row.items() if v is not None}
+    for name in _CORRECTION_JSON:
+        if values.get(name) is not None:
+            values[name] = json.loads(values[name])
+    values["reported"] = bool(values.get("reported"))
+    return Correction.model_validate(values)
+
+
+class CorrectionLog:
+    """The corrections in the submission log (table `corrections`; their steps go to
+    `events`, under the original submission where there is one)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def _event(self, correction: Correction, at: dt.datetime, event: str, detail: Any) -> None:
+        self._store._insert(
+            "events",
+            {
+                "submission_id": correction.submission_id,
+                "correction_id": correction.id,
+                "at": _utc(at),
+                "event": f"correction {event}",
+                "detail": json.dumps(detail, default=str),
+            },
+        )
+
+    def create(
+        self, values: Mapping[str, Any], *, state: CorrectionState = CorrectionState.PENDING
+    ) -> tuple[Correction, bool]:
+        """Insert a correction (`pending`, or final such as `unchanged`), or return the one
+        with the same key; and whether it was created now."""
+        store = self._store
+        now = store._clock()
+        row = _correction_row(
+            {
+                **values,
+                "state": state,
+                "attempts": 0,
+                "reported": 0,
+                "created_at": now,
+                "updated_at": now,
+                **({"finished_at": now} if state.final else {}),
+            }
+        )
+        with store._transaction():
+            found = store._rows("SELECT * FROM corrections WHERE key = ?", [row["key"]])
+            if found:
+                return _correction_from_row(found[0]), False
+            new_id = store._insert("corrections", row)
+            correction = self._get(new_id)
+            self._event(correction, now, state.value, {"changes": values.get("changes")})
+        return correction, True
+
+    def _get(self, correction_id: int) -> Correction:
+        rows = self._store._rows("SELECT * FROM corrections WHERE id = ?", [correction_id])
+        if not rows:
+            raise StoreError(f"No correction {correction_id} in the log.")
+        return _correction_from_row(rows[0])
+
+    def get(self, correction_id: int) -> Correction:
+        with self._store._lock:
+            return self._get(correction_id)
+
+    def by_key(self, key: str) -> Correction | None:
+        with self._store._lock:
+            rows = self._store._rows("SELECT * FROM corrections WHERE key = ?", [key])
+        return _correction_from_row(rows[0]) if rows else None
+
+    def update(self, correction_id: int, event: str, **changes: Any) -> Correction:
+        """Change a correction and append `event` to the log, in one transaction. When it
+        reaches `corrected`, the submission that made the record takes the record's new
+        values (so `expiring` and the App Home read the corrected dates)."""
+        store = self._store
+        now = store._clock()
+        row = _correction_row({**changes, "updated_at": now})
+        with store._transaction() as db:
+            assignments = ", ".join(f"{name} = ?" for name in row)
+            db.conn.execute(
+                f"UPDATE corrections SET {assignments} WHERE id = ?",  # noqa: S608 (our names)
+                [*row.values(), correction_id],
+            )
+            correction = self._get(correction_id)
+            detail = {k: v for k, v in changes.items() if k not in ("cms_body",)}
+            self._event(correction, now, event, detail)
+            if correction.state is CorrectionState.CORRECTED and correction.after is not None:
+                self._apply(correction, now)
+        return correction
+
+    def _apply(self, correction: Correction, now: dt.datetime) -> None:
+        after = correction.after or {}
+        rows = self._store._rows(
+            "SELECT id FROM submissions WHERE record_id = ? AND contact_id = ?",
+            [correction.record_id, correction.contact_id],
+        )
+        values = {name: after.get(name) for name in _CORRECTED_COLUMNS}
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        for row in rows:
+            self._store._db.conn.execute(
+                f"UPDATE submissions SET {assignments}, cms_body = ?, updated_at = ? "  # noqa: S608
+                "WHERE id = ?",
+                [*values.values(), json.dumps(after, default=str), _utc(now), row["id"]],
+            )
+            self._store._event(
+                self._store._db,
+                row["id"],
+                now,
+                "corrected",
+                {"correction_id": correction.id, "by": correction.user_id or correction.user_name},
+            )
+
+    def claim(
+        self, correction_id: int, *, sent: Mapping[str, str], sent_at: dt.datetime
+    ) -> Correction | None:
+        """Move a correction not yet final (or failed) to `sending`, counting the attempt;
+        `sent_at` is kept from an earlier attempt. None when it is already final."""
+        store = self._store
+        now = store._clock()
+        with store._transaction() as db:
+            cursor = db.execute(
+                "UPDATE corrections SET state = ?, sent = ?, updated_at = ?, "
+                "sent_at = coalesce(sent_at, ?), attempts = attempts + 1 "
+                "WHERE id = ? AND state IN (?, ?, ?)",
+                [
+                    CorrectionState.SENDING.value,
+                    json.dumps(dict(sent)),
+                    _utc(now),
+                    _utc(sent_at),
+                    correction_id,
+                    CorrectionState.PENDING.value,
+                    CorrectionState.SENDING.value,
+                    CorrectionState.FAILED.value,
+                ],
+            )
+            if cursor.rowcount != 1:
+                return None
+            correction = self._get(correction_id)
+            self._event(correction, now, "sending", {"sent": dict(sent)})
+        return correction
+
+    def _select(self, where: str, params: Sequence[Any]) -> list[Correction]:
+        with self._store._lock:
+            rows = self._store._rows(
+                f"SELECT * FROM corrections {where}",  # noqa: S608 (our own clauses)
+                params,
+            )
+        return [_correction_from_row(r) for r in rows]
+
+    def unfinished(self) -> list[Correction]:
+        """Corrections still `pending` or `sending`, oldest first (to resume on start)."""
+        return self._select(
+            "WHERE state IN (?, ?) ORDER BY id",
+            [CorrectionState.PENDING.value, CorrectionState.SENDING.value],
+        )
+
+    def unreported(self) -> list[Correction]:
+        """Final corrections whose outcome has not yet reached the person."""
+        finals = [s.value for s in CorrectionState if s.final]
+        marks = ", ".join("?" for _ in finals)
+        return self._select(f"WHERE reported = 0 AND state IN ({marks}) ORDER BY id", finals)
+
+    def of_record(self, contact_id: int, record_id: int) -> list[Correction]:
+        return self._select(
+            "WHERE contact_id = ? AND record_id = ? ORDER BY id", [contact_id, record_id]
+        )
+
+    def of_submissions(self, submission_ids: Sequence[int]) -> dict[int, list[Correction]]:
+        """The corrections made to each submission's record, oldest first."""
+        if not submission_ids:
+            return {}
+        marks = ", ".join("?" for _ in submission_ids)
+        found: dict[int, list[Correction]] = {}
+        for c in self._select(
+            f"WHERE submission_id IN ({marks}) ORDER BY id", list(submission_ids)
+        ):
+            assert c.submission_id is not None
+            found.setdefault(c.submission_id, []).append(c)
+        return found
+
+    def recent(self, limit: int = 20) -> list[Correction]:
+        return self._select("ORDER BY id DESC LIMIT ?", [limit])
+
+    def maker(self, contact_id: int, record_id: int) -> int | None:
+        """The id of the submission that made a CMS record, when the bot made it."""
+        with self._store._lock:
+            rows = self._store._rows(
+                "SELECT id FROM submissions WHERE record_id = ? AND contact_id = ? "
+                "ORDER BY id LIMIT 1",
+                [record_id, contact_id],
+            )
+        return int(rows[0]["id"]) if rows else None

@@ -45,6 +45,12 @@ def _joins(before: str, after: str) -> bool:
     return True
 
 
+def _shown(char: str) -> bool:
+    """Whether `char` is kept as itself (not dropped, and not a joiner deciding later)."""
+    category = unicodedata.category(char)
+    return category not in ("Cc", "Cf", "Cs") and char not in _INVISIBLE_LETTERS
+
+
 def safe_display(text: str) -> str:
     """`text` without bidirectional controls, invisible format characters and control
     characters (tabs and newlines kept, other line breaks made spaces)."""
@@ -67,7 +73,7 @@ def safe_display(text: str) -> str:
             marks = 0
             continue
         if category == "Cf" or category == "Cs" or char in _INVISIBLE_LETTERS:
-            after = text[index + 1] if index + 1 < len(text) else ""
+            after = next((c for c in text[index + 1 :] if _shown(c)), "")
             if char in _JOINERS and out and _joins(out[-1], after):
                 out.append(char)
             continue

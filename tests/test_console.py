@@ -385,7 +385,9 @@ def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path
     assert all(line.startswith("  (edited) record-course: @admin is recording") for line in edits)
     assert edits[-1].endswith("for 3 people: ✅ all 3 recorded")
     assert len([line for line in lines[summary + 1 :] if line.startswith("      ✅ ")]) == 3
-    assert lines[summary + 4] == "> history 4"  # the prompt came back after the summary
+    # Each person recorded can be corrected: a row of buttons, then how to undo a mistake.
+    assert lines[summary + 4].lstrip().startswith("[Correct Susan Okafor")
+    assert "> history 4" in lines[summary + 5 : summary + 8]  # the prompt came back after it
     history = after(out, "> history 4").splitlines()[1:4]
     assert sorted(line.split()[5] for line in history) == ["1003", "1009", "1042"]
     assert all("recorded" in line for line in history)

@@ -26,7 +26,7 @@ from bot.slack.home import (
     home_view,
     not_allowed_view,
 )
-from bot.slack.messages import RETRY_ACTION
+from bot.slack.messages import CORRECT_ACTION, RETRY_ACTION
 from bot.store import State, Store, Submission
 from tests.support.live_app import LiveApp, live_app
 from tests.support.slack_harness import (
@@ -136,7 +136,9 @@ def test_the_home_view_exactly() -> None:
                     {
                         "type": "mrkdwn",
                         "text": "Today is 27 November 2026. Use `/record-course` in a channel "
-                        "to record training; the outcome is posted in a thread there.",
+                        "to record training; the outcome is posted in a thread there. "
+                        "Recorded by mistake? The CMS API cannot delete a record: correct it "
+                        "here, or ask a CMS administrator to remove it in the CMS portal.",
                     }
                 ],
             },
@@ -185,10 +187,17 @@ def test_the_home_view_exactly() -> None:
             },
             {
                 "type": "section",
+                "block_id": "recent_2",
                 "text": {
                     "type": "mrkdwn",
                     "text": "*Safeguarding Foundations* for contact 1042, today 09:30\n"
                     ":white_check_mark: recorded (CMS record 5002)",
+                },
+                "accessory": {
+                    "type": "button",
+                    "action_id": "correct_record",
+                    "text": {"type": "plain_text", "text": "Correct this record", "emoji": True},
+                    "value": "2",
                 },
             },
             {
@@ -295,8 +304,18 @@ def test_each_list_is_capped_within_slacks_100_blocks() -> None:
     assert f"…and {30 - MAX_RECENT} more." in shown
     assert f"…and {200 - MAX_EXPIRING} more: `python -m bot expiring` lists them all." in shown
     assert sum("recorded by" in t for t in shown) == MAX_EXPIRING
-    buttons = [b["accessory"]["value"] for b in view["blocks"] if "accessory" in b]
+    buttons = [
+        b["accessory"]["value"]
+        for b in view["blocks"]
+        if "accessory" in b and b["accessory"]["action_id"] == RETRY_ACTION
+    ]
     assert buttons == [str(i) for i in range(1, MAX_FAILURES + 1)]
+    corrects = [
+        b["accessory"]["value"]
+        for b in view["blocks"]
+        if "accessory" in b and b["accessory"]["action_id"] == CORRECT_ACTION
+    ]
+    assert corrects == [str(i) for i in range(100, 100 + MAX_RECENT)]
 
 
 def test_the_home_of_someone_not_on_the_list() -> None:
@@ -440,7 +459,11 @@ def test_opening_the_home_tab_publishes_the_persons_home(running: Running) -> No
         f"today {_local_time(running, ids['failed'])}\n"
         ":warning: not recorded: The CMS did not answer."
     )
-    [button] = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    [button] = [
+        b["accessory"]
+        for b in view["blocks"]
+        if "accessory" in b and b["accessory"]["action_id"] != CORRECT_ACTION
+    ]
     assert (button["action_id"], button["value"]) == (RETRY_ACTION, str(ids["failed"]))
     assert len(shown[recent + 1 : soon - 1]) == 2  # only this person's two submissions
     expiring = shown[soon + 1 :]
@@ -473,7 +496,10 @@ def test_retrying_from_the_home_tab_records_it_and_refreshes_the_home(
     assert len(sandbox.records(1042)) == 1
     refreshed = texts(calls[-1].args["view"])
     assert "Nothing needs your attention." in refreshed
-    assert not any("accessory" in b for b in calls[-1].args["view"]["blocks"])
+    # No "Try again" any more; the record made is offered for correction instead.
+    accessories = [b["accessory"] for b in calls[-1].args["view"]["blocks"] if "accessory" in b]
+    assert [a["action_id"] for a in accessories if a["action_id"] == RETRY_ACTION] == []
+    assert str(ids["failed"]) in [a["value"] for a in accessories]
 
 
 def test_someone_not_on_the_list_gets_the_refusal_and_nothing_from_the_log(

@@ -23,7 +23,7 @@ from typing import Any, Literal, NoReturn, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.cms.models import Contact, Course, CourseRecord, NewCourseRecord
+from bot.cms.models import Contact, Course, CourseRecord, CourseRecordChanges, NewCourseRecord
 from bot.cms.pacing import Pacer, backoff, retry_after
 from bot.cms.signing import signed
 from bot.errors import (
@@ -349,6 +349,61 @@ class CMSClient:
         raise CMSUnavailable(
             f"The CMS did not answer ({lost.reason}) after {WRITE_ATTEMPTS} attempts; "
             "it holds no such record, so nothing was recorded. Try again later.",
+            status_code=lost.status_code,
+            body=lost.body,
+        )
+
+    def update_course_record(
+        self,
+        contact_id: int,
+        record_id: int,
+        changes: CourseRecordChanges,
+        *,
+        deadline: float | None = None,
+    ) -> CourseRecord:
+        """`PUT /v2/contacts/{contact_id}/courses/{id}`: correct one record; only the
+        parameters in `changes` change (none is cleared).
+
+        Unlike a POST, a PUT is repeatable: sent twice with the same values it leaves the same
+        record. Still, when its answer is lost the CMS is asked first (`GET` of the contact's
+        records): if the record holds the values, that is the answer; if not, sending the same
+        values once more is safe. `CMSAnswerLost` when that could not be established.
+        """
+        path = f"/v2/contacts/{contact_id}/courses/{record_id}"
+        not_found = f"The CMS has no record {record_id} for contact {contact_id}."
+        lost: _AnswerLost | None = None
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                response = self._request(
+                    "PUT", path, changes.params(), write=True, deadline=deadline
+                )
+                return self._parse(response, CourseRecord, not_found=not_found, write=True)
+            except _AnswerLost as exc:
+                lost = exc
+            log.warning(
+                "CMS PUT %s: answer lost (%s), attempt %d; checking the record",
+                path,
+                lost.reason,
+                attempt,
+            )
+            if self.reconcile_settle > 0:
+                self._sleep(self.reconcile_settle)
+            try:
+                records = self.list_course_records(contact_id, deadline=deadline)
+            except CMSError as exc:
+                log.warning("CMS PUT %s: could not check (%s)", path, type(exc).__name__)
+                break
+            found = next((r for r in records if r.id == record_id), None)
+            if found is None:
+                raise CMSNotFound(not_found, status_code=404)
+            if changes.held_by(found):
+                log.info("CMS PUT %s: the lost correction had been made", path)
+                return found
+            # Not (yet) applied: the same values are sent again, which a PUT allows.
+        assert lost is not None
+        raise CMSAnswerLost(
+            "The correction was sent to the CMS but its answer never arrived, and the CMS "
+            "does not show it yet. It is checked again before it is resent.",
             status_code=lost.status_code,
             body=lost.body,
         )

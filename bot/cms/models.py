@@ -8,7 +8,15 @@ from pydantic import BaseModel, ConfigDict, PositiveInt
 
 from bot.fields import DATE_FIELDS
 
-__all__ = ["DATE_FIELDS", "Contact", "Course", "CourseRecord", "NewCourseRecord"]
+__all__ = [
+    "CORRECTABLE_FIELDS",
+    "DATE_FIELDS",
+    "Contact",
+    "Course",
+    "CourseRecord",
+    "CourseRecordChanges",
+    "NewCourseRecord",
+]
 
 
 class CourseRecord(BaseModel):
@@ -83,3 +91,39 @@ class NewCourseRecord(BaseModel):
     def matches(self, record: CourseRecord) -> bool:
         """True when `record` holds exactly this course, qualification and dates."""
         return all(getattr(record, name) == value for name, value in self.model_dump().items())
+
+
+#: The fields a correction may change (a record's course cannot be changed).
+CORRECTABLE_FIELDS: tuple[str, ...] = ("qualification_id", *DATE_FIELDS)
+
+
+class CourseRecordChanges(BaseModel):
+    """The parameters of `PUT /v2/contacts/{contact_id}/courses/{id}`: only those given
+    change, none is cleared (cms-api.md, our choice); there is no `course_id`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    qualification_id: PositiveInt | None = None
+    booked_at: dt.date | None = None
+    attended_at: dt.date | None = None
+    completed_at: dt.date | None = None
+    expires_at: dt.date | None = None
+
+    def params(self) -> dict[str, str]:
+        """The request parameters that have a value, as they are sent (dates `YYYY-MM-DD`)."""
+        out: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is not None:
+                out[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
+        return out
+
+    def held_by(self, record: CourseRecord) -> bool:
+        """True when `record` already holds every value given here."""
+        return all(
+            getattr(record, name) == value
+            for name, value in self.model_dump().items()
+            if value is not None
+        )
+
+    def __bool__(self) -> bool:
+        return any(value is not None for value in self.model_dump().values())

@@ -61,6 +61,8 @@ class SlackBot:
         default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="slack-notices")
     )
     clock: Callable[[], float] = time.monotonic
+    #: What else `close()` closes (a feature's own reporter, say), first.
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def open_view(
         self,
@@ -132,6 +134,8 @@ class SlackBot:
             self.people.close()
         self.views.shutdown(wait=True)
         self.notices.shutdown(wait=True)
+        for closer in self.closers:
+            closer()
         self.reporter.close()
         self.contacts.close()
 

@@ -29,13 +29,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import MarkdownTextObject
 from slack_sdk.models.views import View
 
+from bot.correction import MISTAKE, describe_changes
 from bot.errors import SlackFailure
 from bot.expiring import DEFAULT_DAYS, Expiring, expiring
 from bot.fields import FIELD_LABELS
 from bot.slack.deps import SlackBot
-from bot.slack.messages import RETRY_ACTION, human_date
+from bot.slack.messages import CORRECT_ACTION, RETRY_ACTION, human_date
 from bot.slack.mrkdwn import clip, escape
-from bot.store import State, Submission
+from bot.store import Correction, CorrectionState, State, Submission
 
 __all__ = [
     "MAX_EXPIRING",
@@ -140,20 +141,23 @@ def home_view(
     zone: dt.tzinfo = dt.UTC,
     days: int = DEFAULT_DAYS,
     course_names: Mapping[int, str] | None = None,
+    corrections: Mapping[int, Sequence[Correction]] | None = None,
 ) -> dict[str, Any]:
     """The App Home of a person who may record.
 
     `recent`: their latest submissions, newest first; `failures`: their submissions in
     state `failed`, each shown with a retry button; `expiring`: the records in the log that
     expire in the next `days` days (`bot.expiring`). Times are shown in `zone`;
-    `course_names` names courses the CMS has not named yet (submissions not yet recorded).
+    `course_names` names courses the CMS has not named yet (submissions not yet recorded);
+    `corrections`: by submission id, the corrections made to its record (each recorded item
+    offers "Correct this record"; no delete is ever offered).
     """
     names = course_names or {}
     blocks: list[Block] = [
         _header("Record Course"),
         _context(
             f"Today is {human_date(today)}. Use `/record-course` in a channel to record "
-            "training; the outcome is posted in a thread there."
+            "training; the outcome is posted in a thread there. " + MISTAKE
         ),
         _header("Needs your attention", "failures"),
     ]
@@ -175,12 +179,11 @@ def home_view(
 
     blocks += [DividerBlock(), _header("Your recent submissions", "recent")]
     for submission in recent[:MAX_RECENT]:
-        blocks.append(
-            _section(
-                f"{_course(submission, names)} for contact {submission.contact_id}, "
-                f"{_when(submission.created_at, today, zone)}\n{_outcome(submission)}"
-            )
+        text = (
+            f"{_course(submission, names)} for contact {submission.contact_id}, "
+            f"{_when(submission.created_at, today, zone)}\n{_outcome(submission)}"
         )
+        blocks.append(_recent_section(submission, text, (corrections or {}).get(submission.id)))
     if not recent:
         blocks.append(_context("You have not recorded anything yet."))
     blocks += _more(MAX_RECENT, len(recent))
@@ -199,6 +202,24 @@ def home_view(
         blocks.append(_context(f"Nothing recorded here expires in the next {days} days."))
     blocks += _more(MAX_EXPIRING, len(expiring), hint=": `python -m bot expiring` lists them all")
     return View(type="home", blocks=blocks).to_dict()
+
+
+def _recent_section(
+    submission: Submission, text: str, corrections: Sequence[Correction] | None
+) -> SectionBlock:
+    """One recent submission; a recorded one offers "Correct this record" and lists the
+    corrections made to it (who, and what changed)."""
+    if submission.state is not State.RECORDED:
+        return _section(text)
+    for correction in corrections or ():
+        if correction.state is CorrectionState.CORRECTED and correction.after is not None:
+            who = correction.user_name or correction.user_id or correction.frontend
+            what = "; ".join(describe_changes(correction.before, correction.after))
+            text += f"\n:pencil2: corrected by {escape(who)}: {escape(what or 'no change')}"
+    button = ButtonElement(
+        text="Correct this record", action_id=CORRECT_ACTION, value=str(submission.id)
+    )
+    return _section(text, button, f"recent_{submission.id}")
 
 
 def not_allowed_view() -> dict[str, Any]:
@@ -231,6 +252,14 @@ class HomeTab:
                 return
         self.refresh(user_id)
 
+    def on_correction(self, correction: Correction) -> None:
+        """A corrector listener: refresh the home of whoever corrected, once it is done."""
+        if correction.frontend == "slack" and correction.user_id and correction.state.final:
+            with self._lock:
+                if correction.user_id not in self._opened:
+                    return
+            self.refresh(correction.user_id)
+
     def refresh(self, user_id: str) -> None:
         """Publish `user_id`'s view soon, unless a publish for them is already waiting."""
         with self._lock:
@@ -262,6 +291,7 @@ class HomeTab:
             today=today,
             zone=bot.recorder.zone,
             course_names=names,
+            corrections=bot.recorder.corrections.log.of_submissions([s.id for s in recent]),
         )
 
     def _publish(self, user_id: str) -> None:

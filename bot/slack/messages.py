@@ -12,15 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.cms.models import DATE_FIELDS
+from bot.correction import MISTAKE, changed_fields, describe_changes, describe_wanted
 from bot.dates import NO_EXPIRY
 from bot.fields import FIELD_LABELS
 from bot.slack.mrkdwn import clip, escape
-from bot.store import State, Submission
+from bot.store import Correction, CorrectionState, State, Submission
 
 #: action_id of the button on a failed reply that reopens the form, filled in as before.
 REOPEN_ACTION = "reopen_form"
 #: action_id of the button that sends a failed submission again.
 RETRY_ACTION = "retry_submission"
+#: action_id of the "Correct this record" button (its value: the submission's id).
+CORRECT_ACTION = "correct_record"
 
 Message = dict[str, Any]
 
@@ -141,6 +144,7 @@ def outcome_message(submission: Submission) -> Message:
         lines.extend(_date_lines(submission))
         text = clip("\n".join(lines), MAX_TEXT)
         blocks.append(_section(text))
+        blocks += correct_blocks(submission.id)
         return {"text": text, "blocks": blocks}
     if submission.state is State.REJECTED:
         lines = [":x: The CMS refused this record:"]
@@ -269,6 +273,7 @@ def batch_summary(submissions: Sequence[Submission], names: Mapping[int, str]) -
             chunk = ""
         chunk = f"{chunk}\n{line}" if chunk else line
     blocks.append(_section(chunk))
+    blocks += session_correct_blocks(submissions, names)
     if any(s.state is State.FAILED for s in submissions):
         blocks.append(
             _context(
@@ -276,3 +281,106 @@ def batch_summary(submissions: Sequence[Submission], names: Mapping[int, str]) -
             )
         )
     return {"text": heading + "\n" + "\n".join(lines), "blocks": blocks[:50]}
+
+
+# --- correcting a record -----------------------------------------------------------------------
+
+
+def correct_button(submission_id: int, text: str = "Correct this record") -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": CORRECT_ACTION,
+        "text": {"type": "plain_text", "text": clip(text, 75)},
+        "value": str(submission_id),
+    }
+
+
+def correct_blocks(submission_id: int) -> list[dict[str, Any]]:
+    """The "Correct this record" button, and how a record made by mistake is removed."""
+    return [
+        {
+            "type": "actions",
+            "block_id": "correct_actions",
+            "elements": [correct_button(submission_id)],
+        },
+        _context(MISTAKE),
+    ]
+
+
+def session_correct_blocks(
+    submissions: Sequence[Submission], names: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """A "Correct" button for each person of a session whose record was made (five to a
+    row), then the mistake line; at most 20 rows (Slack allows 50 blocks a message)."""
+    recorded = [s for s in submissions if s.state is State.RECORDED]
+    if not recorded:
+        return []
+    rows: list[dict[str, Any]] = []
+    for start in range(0, min(len(recorded), 100), 5):
+        buttons = [
+            correct_button(s.id, f"Correct {names.get(s.contact_id) or f'contact {s.contact_id}'}")
+            for s in recorded[start : start + 5]
+        ]
+        rows.append({"type": "actions", "block_id": f"correct_{start}", "elements": buttons})
+    return [*rows, _context(MISTAKE)]
+
+
+def _changes_text(lines: Sequence[str]) -> str:
+    return escape("; ".join(lines))
+
+
+def correction_message(correction: Correction) -> Message:
+    """The reply in the record's thread about a correction: what changed, and who changed it;
+    or why nothing was sent."""
+    who = f"<@{escape(correction.user_id)}>" if correction.user_id else "someone"
+    record = f"CMS record {correction.record_id}"
+    state = correction.state
+    buttons = correct_blocks(correction.submission_id) if correction.submission_id else []
+    if state is CorrectionState.CORRECTED:
+        after = correction.after or {}
+        what = _changes_text(describe_changes(correction.before, after))
+        lines = [
+            f":pencil2: Corrected {record}: {what}"
+            if changed_fields(correction.before, after)
+            else f":pencil2: Corrected {record}: it already held these values.",
+            f"Corrected by {who}.",
+        ]
+    elif state is CorrectionState.UNCHANGED:
+        lines = [
+            f"Nothing to correct in {record}: the form held what the CMS has, so nothing was sent."
+        ]
+        buttons = []
+    elif state is CorrectionState.CONFLICT:
+        meanwhile = correction.meanwhile or {}
+        lines = [
+            f":warning: {record} was changed in the CMS after {who} opened the form: "
+            f"{_changes_text(describe_changes(correction.before, meanwhile))}.",
+            "The correction was not sent ("
+            + _changes_text(describe_wanted(correction.before, correction.changes))
+            + "), so nothing was overwritten. Open the form again to correct it from what "
+            "the CMS holds now.",
+        ]
+    elif state is CorrectionState.REJECTED:
+        lines = [f":x: The CMS refused the correction of {record}:"]
+        for field, messages in (correction.errors or {}).items():
+            label = FIELD_LABELS.get(field, field)
+            lines.append(f"• *{escape(label)}*: {_cms(' '.join(messages))}")
+        if not correction.errors:
+            lines.append(_cms(correction.reason or "It gave no reason."))
+    elif state is CorrectionState.NOT_FOUND:
+        lines = [f":x: {_cms(correction.reason or record + ' was not found in the CMS.')}"]
+        buttons = []
+    elif state is CorrectionState.FAILED:
+        lines = [
+            f":warning: {record} was not corrected: "
+            + _cms(correction.reason or "an error occurred.")
+        ]
+    else:
+        lines = [
+            ":hourglass_flowing_sand: The CMS is not answering right now ("
+            + _cms(correction.reason or "no answer")
+            + f"). I'll keep trying to correct {record} and reply here."
+        ]
+        buttons = []
+    text = clip("\n".join(lines), MAX_TEXT)
+    return {"text": text, "blocks": [_section(text), *buttons]}

@@ -33,6 +33,7 @@ UNSURE = (
 REFUSAL_BLOCKS = {
     views.CALLBACK_ID: "contact_id",
     views.BULK_CALLBACK_ID: views.PEOPLE_BLOCK,
+    views.CORRECT_CALLBACK_ID: "completed_at",
 }
 
 

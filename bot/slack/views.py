@@ -424,3 +424,72 @@ def _listing(heading: str, lines: list[str]) -> list[Block]:
         chunk += entry
     sections.append(_mrkdwn_section(chunk.lstrip("\n")))
     return sections[:20]
+
+
+# --- correcting a record ------------------------------------------------------------------------
+
+#: callback_id of the correction form, and of the page shown while the record is fetched.
+CORRECT_CALLBACK_ID = "correct_record"
+CORRECT_LOADING_CALLBACK_ID = "correct_record_loading"
+#: The correction form's input blocks: the record's course cannot change, nor its person.
+CORRECT_BLOCKS: tuple[str, ...] = ("qualification_id", *DATE_FIELDS)
+
+
+def correction_modal(
+    *,
+    private_metadata: str,
+    record_id: int,
+    person: str,
+    course: str,
+    initial: Mapping[str, str] = MappingProxyType({}),
+    qualification_option: tuple[str, str] | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """The correction form, filled in with what the CMS holds: the person and the course
+    shown (not editable), then the record form's own qualification and date blocks (the
+    same block and action ids, so the same readings and checks apply).
+
+    `person` and `course` are plain text (escaped here); `initial`: date block id -> text.
+    """
+    text = (
+        f"Correcting CMS record {record_id}: *{escape(course)}* for {escape(person)}.\n"
+        "Change what is wrong; what you leave as it is stays as the CMS has it."
+    )
+    blocks: list[Block] = [
+        SectionBlock(block_id="correct_what", text=MarkdownTextObject(text=clip(text, _TEXT_MAX)))
+    ]
+    if note:
+        blocks.append(ContextBlock(elements=[PlainTextObject(text=plain(note, _TEXT_MAX))]))
+    for block_id in CORRECT_BLOCKS:
+        if block_id in SELECT_BLOCKS:
+            blocks.append(_select_block(block_id, qualification_option))
+        else:
+            blocks.append(_date_block(block_id, initial.get(block_id)))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                PlainTextObject(
+                    text="Recorded by mistake? The CMS API cannot delete a record: ask a CMS "
+                    "administrator to remove it in the CMS portal."
+                )
+            ]
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=CORRECT_CALLBACK_ID,
+        title=_title("Correct a record"),
+        submit=_title("Correct"),
+        close=_title("Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    ).to_dict()
+
+
+def correction_loading_modal() -> dict[str, Any]:
+    """Shown at once while the record is read from the CMS (then replaced)."""
+    return busy_modal(
+        "Reading the record from the CMS…",
+        title="Correct a record",
+        callback_id=CORRECT_LOADING_CALLBACK_ID,
+    )

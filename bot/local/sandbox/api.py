@@ -25,6 +25,7 @@ _CONTACT_COURSES = re.compile(r"/v2/contacts/([^/]+)/courses")
 _CONTACT = re.compile(r"/v2/contacts/([^/]+)")
 #: The fields of one contact as `GET /v2/contacts/{id}` shows them.
 CONTACT_FIELDS = ("id", "title", "forenames", "known_as_forenames", "surname", "parish", "post")
+_CONTACT_COURSE = re.compile(r"/v2/contacts/([^/]+)/courses/([^/]+)")
 _FILTER_TIME = "%Y-%m-%d %H:%M"
 
 
@@ -133,6 +134,8 @@ class SandboxAPI:
         path = path.rstrip("/") or "/"
         if (one := _CONTACT.fullmatch(path)) is not None:
             return self._contact(method, one.group(1), params, creds)
+        if (one := _CONTACT_COURSE.fullmatch(path)) is not None:
+            return self._correct(method, one.group(1), one.group(2), params, creds)
         match = _CONTACT_COURSES.fullmatch(path)
         if path not in ("/v2/courses", "/v2/contacts") and match is None:
             return error(404, "Not found.")
@@ -158,6 +161,29 @@ class SandboxAPI:
             record, errors = self.state.create_record(int(contact), params)
             return invalid(errors) if record is None else Answer(200, record)
         return self._contact_courses(int(contact), params)
+
+    def _correct(
+        self, method: str, contact: str, record: str, params: Mapping[str, str], creds: Credentials
+    ) -> Answer:
+        """`PUT /v2/contacts/{contact_id}/courses/{id}`: correct one related course record."""
+        if method != "PUT":
+            return error(405, "Method not allowed.")
+        data = self._data(params, creds)
+        if isinstance(data, Answer):
+            return data
+        ids = []
+        for text in (contact, record):
+            if not text.isascii() or not text.isdigit():
+                return error(404, "Not found.")
+            ids.append(int(text))
+        if ids[0] not in self.state.contacts:
+            return error(404, "Contact not found.")
+        updated, errors = self.state.update_record(ids[0], ids[1], params)
+        if errors:
+            return invalid(errors)
+        if updated is None:
+            return error(404, "Course record not found.")
+        return Answer(200, updated)
 
     def _data(self, params: Mapping[str, str], creds: Credentials) -> dict[str, Any] | Answer:
         text = params.get("data")

@@ -184,6 +184,46 @@ class SandboxState:
             self._save()
             return self._view(record), {}
 
+    def update_record(
+        self, contact_id: int, record_id: int, params: Mapping[str, str]
+    ) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
+        """`PUT`: `(record, {})` when corrected; `(None, {})` when the contact holds no
+        record `record_id` (a record of another contact included); `(None, errors)` when
+        refused. Only the parameters sent change; the whole resulting record is validated
+        as a POST would be, and `course_id` is refused (a record's course cannot change)."""
+        with self._lock:
+            record = next(
+                (
+                    r
+                    for r in self._records
+                    if r["id"] == record_id and r["contact_id"] == contact_id
+                ),
+                None,
+            )
+            if record is None:
+                return None, {}
+            if "course_id" in params:
+                return None, {"course_id": ["The course id of a record cannot be changed."]}
+            merged = {
+                name: str(record[name])
+                for name in ("course_id", "qualification_id", *DATE_FIELDS)
+                if record.get(name) is not None
+            }
+            merged.update(
+                {
+                    name: params[name]
+                    for name in ("qualification_id", *DATE_FIELDS)
+                    if params.get(name)
+                }
+            )
+            values, errors = self.validate_record(merged)
+            if errors:
+                return None, errors
+            record.update(values)
+            record["updated_at"] = self._now().astimezone(dt.UTC).isoformat(timespec="seconds")
+            self._save()
+            return self._view(record), {}
+
     # --- validation (what we believe the real CMS checks) -------------------------------------
 
     def validate_record(

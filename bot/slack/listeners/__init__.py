@@ -3,6 +3,7 @@
 - `record`: `/record-course`, the record form, its pick-lists, "record it again?", and the
   buttons of a reply (reopen, retry).
 - `session`: a whole training session (`/record-course session`).
+- `correct`: "Correct this record" (a button, its form, the PUT's reply).
 - `home`: the App Home tab.
 - `preview`: the form answering as it is filled in (notes under the dates and the contact).
 
@@ -23,7 +24,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.slack.deps import SlackBot
-from bot.slack.listeners import home, preview, record, session
+from bot.slack.listeners import correct, home, preview, record, session
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def register(app: App, bot: SlackBot) -> None:
     """Attach every feature's listeners."""
     record.register(app, bot)
     session.register(app, bot)
+    correct.register(app, bot)
     home.register(app, bot)
     preview.register(app, bot)
     app.error(unexpected)

@@ -19,6 +19,7 @@ def register(app: App, bot: SlackBot) -> None:
     tab = HomeTab(bot)
     app.event("app_home_opened")(bind(home_opened, bot, tab=tab))
     bot.recorder.add_listener(tab.on_outcome)
+    bot.recorder.corrections.add_listener(tab.on_correction)
 
 
 def home_opened(event: dict[str, Any], *, bot: SlackBot, tab: HomeTab) -> None:

@@ -232,7 +232,7 @@ def submission_of(bot: SlackBot, body: dict[str, Any]) -> Submission | None:
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
         return None
     value = str(actions[0].get("value") or "")
-    if not (value.isascii() and value.isdigit() and int(value) <= MAX_ID):
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID):
         return None
     try:
         submission = bot.recorder.store.get(int(value))

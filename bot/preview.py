@@ -44,7 +44,7 @@ def date_notes(texts: Mapping[str, str], *, today: dt.date) -> dict[str, Note]:
         except DateError as exc:
             notes[name] = Note(exc.message, False)
             continue
-        notes[name] = Note(reading.how, True)
+        notes[name] = Note(dates.with_grace(reading.how, reading.value, today=today), True)
         values[name] = reading.value
     expiry = texts.get("expires_at") or ""
     if "expires_at" in DATE_FIELDS and expiry.strip():

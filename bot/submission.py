@@ -160,6 +160,9 @@ def check(
     contact_id, course_id = ids["contact_id"] or 0, ids["course_id"]
     assert course_id is not None
     notes = {name: r.how for name, r in readings.items()}
+    for name in PAST_DATE_FIELDS:  # a day or two ahead is allowed, and the reading says so
+        if name in readings:
+            notes[name] = dates.with_grace(notes[name], readings[name].value, today=today)
     filled: dict[str, str] = {}
     if no_expiry:  # "never", "n/a": left empty on purpose, and no renewal rule fills it
         notes["expires_at"] = dates.NO_EXPIRY

@@ -53,9 +53,22 @@ def _shown(char: str) -> bool:
 
 def safe_display(text: str) -> str:
     """`text` without bidirectional controls, invisible format characters and control
-    characters (tabs and newlines kept, other line breaks made spaces)."""
+    characters (tabs and newlines kept, other line breaks made spaces). Cleaning what it
+    returns changes nothing."""
     if text.isascii() and text.isprintable():
         return text  # the common case, at once
+    # Dropping a character can let its neighbours compose (NFC) into something a joiner
+    # no longer joins: clean until nothing changes (twice, or rarely three times).
+    cleaned = _clean(text)
+    for _ in range(3):
+        again = _clean(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     out: list[str] = []
     marks = 0

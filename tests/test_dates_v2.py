@@ -456,3 +456,29 @@ def test_a_bank_holiday_past_what_is_known_is_refused_saying_so() -> None:
     assert refused.value.message.startswith(
         '"the late May bank holiday 2101": the spring bank holiday of 2101 is not known'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "how"),
+    [
+        ("tomorrow", "Wednesday 2 December 2026 (tomorrow; 1 day after today: allowed, for "
+         "clocks and time zones)"),
+        ("in 3 days", "Friday 4 December 2026 (in 3 days; 3 days after today: allowed, for "
+         "clocks and time zones)"),
+        ("yesterday", "Monday 30 November 2026 (yesterday)"),
+    ],
+)  # fmt: skip
+def test_a_past_date_within_the_grace_says_so_in_its_reading(text: str, how: str) -> None:
+    from bot.submission import Typed, check
+
+    checked = check(Typed(contact_id="1042", course_id="2", completed_at=text), today=DEC01)
+    assert checked.notes["completed_at"] == how
+
+
+def test_a_past_date_beyond_the_grace_is_refused() -> None:
+    from bot.errors import SubmissionInvalid
+    from bot.submission import Typed, check
+
+    with pytest.raises(SubmissionInvalid) as refused:
+        check(Typed(contact_id="1042", course_id="2", completed_at="in 4 days"), today=DEC01)
+    assert "is in the future" in refused.value.errors["completed_at"]

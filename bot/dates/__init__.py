@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from bot.dates import _fallback
 from bot.dates import _messages as msg
 from bot.dates._calendar import FIRST_YEAR, LAST_YEAR, full_date, long_date
-from bot.dates._checks import check_dates
+from bot.dates._checks import check_dates, with_grace
 from bot.dates._fallback import read_with_dateparser
 from bot.dates._rules import (
     DURATION,
@@ -296,4 +296,5 @@ __all__ = [
     "read_expiry",
     "read_period",
     "warm_up",
+    "with_grace",
 ]

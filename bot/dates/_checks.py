@@ -20,6 +20,20 @@ _LABEL = {
 FUTURE_GRACE = dt.timedelta(days=3)
 
 
+def with_grace(how: str, value: dt.date, *, today: dt.date) -> str:
+    """A past-role date's reading `how`, saying so when the date is a little after today
+    (within the grace: allowed, for clocks and time zones). Beyond the grace `check_dates`
+    refuses it; on or before today `how` is returned as it is."""
+    ahead = (value - today).days
+    if not 0 < ahead <= FUTURE_GRACE.days:
+        return how
+    days = "1 day" if ahead == 1 else f"{ahead} days"
+    said = f"{days} after today: allowed, for clocks and time zones"
+    if how.endswith(")"):
+        return f"{how[:-1]}; {said})"
+    return f"{how} ({said})"
+
+
 def check_dates(dates: Mapping[str, dt.date | None], *, today: dt.date) -> dict[str, str]:
     """Problems between the dates of one submission, as {field: message}.
 

@@ -246,6 +246,8 @@ ROWS: list[tuple[str, dt.date, str | None, str | None]] = [
     ("Palm Sunday", SPR, "2026-03-29", "2026-03-29"),
     ("Mothering Sunday", SPR, "2026-03-15", "2027-03-07"),
     ("Ash Wednesday", SPR, "2026-02-18", "2027-02-10"),
+    ("Shrove Tuesday", SPR, "2026-02-17", "2027-02-09"),
+    ("pancake day 2025", SPR, "2025-03-04", "2025-03-04"),
     ("Maundy Thursday 2025", TUE, "2025-04-17", SAME),
     ("Whit Monday 2024", TUE, "2024-05-20", SAME),
     ("Whit Sunday", TUE, "2026-05-24", "2027-05-16"),

@@ -234,6 +234,7 @@ SIMPLE: list[Row] = [
     ("the day before yesterday", NYD, "2024-12-30", SAME),
     ("today", NYD, "2025-01-01", SAME),
     ("this morning", FRI, "2025-03-14", SAME),
+    ("earlier today", FRI, "2025-03-14", SAME),
     ("yesterday afternoon", FRI, "2025-03-13", SAME),
     ("last night", NYD, "2024-12-31", SAME),
     ("yesterday at 3pm", FRI, "2025-03-13", SAME),

@@ -141,6 +141,7 @@ def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date | None:
 
 #: Days counted from Easter Day.
 EASTER_OFFSETS = {
+    "shrove tuesday": -47,
     "ash wednesday": -46,
     "mothering sunday": -21,
     "palm sunday": -7,

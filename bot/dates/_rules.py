@@ -457,6 +457,8 @@ _FEASTS = {
     "remembrance day": "remembrance day",
     "remembrance sunday": "remembrance sunday",
     "advent sunday": "advent sunday",
+    "shrove tuesday": "shrove tuesday",
+    "pancake day": "shrove tuesday",
     "ash wednesday": "ash wednesday",
     "mothering sunday": "mothering sunday",
     "palm sunday": "palm sunday",
@@ -600,11 +602,15 @@ def _relative_week(m: re.Match[str], text: str, role: Role, today: dt.date) -> R
     raise DateError(msg.week_only(text))
 
 
-@rule(r"today|today date|now|right now|yesterday|tomorrow|day before yesterday|day after tomorrow")
+@rule(
+    r"today|today date|earlier today|now|right now|yesterday|tomorrow|day before yesterday"
+    r"|day after tomorrow"
+)
 def _simple(m: re.Match[str], text: str, role: Role, today: dt.date) -> Reading:
     offsets = {
         "today": 0,
         "today date": 0,
+        "earlier today": 0,
         "now": 0,
         "right now": 0,
         "yesterday": -1,

@@ -179,6 +179,8 @@ FEAST_WORDS = (
     "candlemas",
     "epiphany",
     "maundy",
+    "shrove",
+    "pancake",
     "mothering",
     "remembrance",
     "advent",

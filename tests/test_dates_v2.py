@@ -382,6 +382,10 @@ EXPIRY = [
     ("P1Y6M", COMPLETED, None, "2028-01-10"),
     ("annually", COMPLETED, None, "2027-07-10"),
     ("annual", COMPLETED, None, "2027-07-10"),
+    ("every year", COMPLETED, None, "2027-07-10"),
+    ("renewed every year", COMPLETED, None, "2027-07-10"),
+    ("each year", COMPLETED, None, "2027-07-10"),
+    ("every 2 years", COMPLETED, None, "2028-07-10"),
     ("3 yearly", COMPLETED, None, "2029-07-10"),
     ("3-yearly", COMPLETED, None, "2029-07-10"),
     ("valid for 3 years", COMPLETED, None, "2029-07-10"),
@@ -433,7 +437,18 @@ def test_expiry_explains_itself() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["never", "Never.", "no expiry", "No expiry date", "n/a", "N/A", "none", "does not expire"],
+    [
+        "never",
+        "Never.",
+        "no expiry",
+        "No expiry date",
+        "n/a",
+        "N/A",
+        "none",
+        "does not expire",
+        "permanent",
+        "no renewal",
+    ],
 )
 def test_no_expiry(text: str) -> None:
     assert is_no_expiry(text)

@@ -131,6 +131,9 @@ _NO_EXPIRY = frozenset(
         "doesnt expire",
         "lifetime",
         "for life",
+        "permanent",
+        "no renewal",
+        "no renewal needed",
     }
 )
 #: How a reply says that the expiry was left empty on purpose.
@@ -156,7 +159,8 @@ _EXPIRY_LENGTH = re.compile(
     rf"(?P<sign>[+-] ?)?{DURATION}(?: (?:validity|valid|renewal|yearly))?"
     rf"(?: (?:from|after) (?:(?P<completion>{_COMPLETION})|(?P<attendance>{_ATTENDANCE})"
     r"|(?P<base>.+)))?"
-    r"|(?P<n>[0-9]{1,2} )?(?:annually|annual|yearly|annual renewal)",
+    r"|(?P<n>[0-9]{1,2} )?(?:annually|annual|yearly|annual renewal"
+    r"|(?:renewed |renewable |renew )?every year|(?:renewed |renewable )?each year)",
     re.ASCII,
 )
 

@@ -25,6 +25,8 @@ kept in memory and written again with back-off until the log takes it, and only 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -167,6 +169,20 @@ class Recorder:
 
     # -- storing --------------------------------------------------------------------------
 
+    def seen(self, key: str, typed: Typed) -> tuple[str, Submission | None]:
+        """The key a submission of `typed` under `key` is stored with, and the submission
+        already stored with that key and the same content (a repeat), if there is one.
+
+        A key seen before with *different* content (a front end that reuses ids, such as a
+        stand-in restarted) is a new submission: it gets a key of its own, derived from the
+        content, so that repeating *it* is a repeat in turn. Never a silent drop."""
+        existing = self.store.by_key(key)
+        if existing is None or existing.typed == typed.model_dump():
+            return key, existing
+        content = json.dumps(typed.model_dump(), sort_keys=True).encode()
+        derived = f"{key}~{hashlib.sha256(content).hexdigest()[:16]}"
+        return derived, self.store.by_key(derived)
+
     def submit(
         self,
         typed: Typed,
@@ -177,13 +193,15 @@ class Recorder:
     ) -> Submission:
         """Store a checked submission as `pending` and return it; do not send it.
 
-        With the key of an earlier submission, returns that one unchanged.
+        With the key of an earlier submission of the same content, returns that one
+        unchanged; the key of an earlier one with other content is stored anew (`seen`).
         """
         key = origin.key or f"{origin.frontend}:{uuid.uuid4()}"
-        if checked is None:
-            existing = self.store.by_key(key)
+        if origin.key:
+            key, existing = self.seen(key, typed)
             if existing is not None:  # do not read the dates of a repeat again
                 return existing
+        if checked is None:
             checked = self.check(typed)
         submission, created = self.store.create(
             {

@@ -24,12 +24,14 @@ from bot.slack.payloads import (
     read_form,
     team_id,
 )
-from bot.store import StoreError, Submission
+from bot.store import State, StoreError, Submission
 from bot.submission import MAX_ID, Origin, Typed
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/record-course"
+#: Said in the form when the log could not take a submission within its busy timeout.
+LOG_BUSY = "The log is busy; submit again in a moment."
 
 
 def register(app: App, bot: SlackBot) -> None:
@@ -141,9 +143,11 @@ def accept(bot: SlackBot, ack: Ack, typed: Typed, origin: Origin, *, confirmed: 
     """Check, store, ack: the heart of both submission listeners. The core has the
     reporter announce what it stored (it is the core's notifier for Slack)."""
     recorder = bot.recorder
-    if recorder.store.by_key(origin.key) is not None:  # the same form submitted twice
-        ack(response_action="clear")
+    key, repeat = recorder.seen(origin.key, typed)
+    if repeat is not None:  # the same form, the same content: say so, never close silently
+        ack(response_action="update", view=views.busy_modal(_already(repeat, recorder.zone)))
         return
+    origin = origin.model_copy(update={"key": key}) if key != origin.key else origin
     try:
         checked = recorder.check(typed)
     except SubmissionInvalid as exc:
@@ -161,7 +165,12 @@ def accept(bot: SlackBot, ack: Ack, typed: Typed, origin: Origin, *, confirmed: 
             ),
         )
         return
-    recorder.submit(typed, origin, checked=checked)
+    try:
+        recorder.submit(typed, origin, checked=checked)
+    except StoreError:  # locked or full past its short busy timeout: answer in time
+        log.warning("submission not stored: the log is busy")
+        ack(response_action="errors", errors={views.BLOCK_IDS[0]: LOG_BUSY})
+        return
     ack(response_action="clear")
 
 
@@ -204,6 +213,16 @@ def confirm_duplicate(
         user_name=user.display,
     )
     accept(bot, ack, Typed(**metadata.typed), origin, confirmed=True)
+
+
+def _already(submission: Submission, zone: tzinfo) -> str:
+    """What a repeat of a stored submission is told, pointing at its thread."""
+    how = _describe(submission, zone)
+    if submission.state is not State.RECORDED and submission.state.final:
+        how = f"It was submitted at {submission.created_at.astimezone(zone):%H:%M}: "
+        how += f"{submission.state.value.replace('_', ' ')}."
+    where = "its thread" if submission.message_ts else "the thread the bot posts"
+    return f"This form was already submitted (submission #{submission.id}). {how} See {where}."
 
 
 def _describe(submission: Submission, zone: tzinfo) -> str:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -34,6 +35,7 @@ from bot.slack.bulk import (
     repeats,
 )
 from bot.slack.deps import SlackBot, bind
+from bot.slack.listeners.record import LOG_BUSY
 from bot.slack.payloads import FormMetadata, actor, read_form, team_id
 from bot.store import BatchState, StoreError
 
@@ -70,20 +72,28 @@ def submit_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot:
         return
     metadata = FormMetadata.load(view.get("private_metadata"))
     view_id = str(view.get("id") or "")[:60]
-    batch, created = store.create_batch(
-        {
-            "key": f"slack-batch:{team_id(body) or '-'}:{view_id}",
-            "frontend": "slack",
-            "team_id": team_id(body),
-            "channel_id": metadata.channel_id,
-            "user_id": user.id,
-            "user_name": user.display,
-            "view_id": view_id,
-            "typed": typed.model_dump(),
-            "attendance": lines,
-            "matches": [m.to_json() for m in picked],
-        }
-    )
+    values = {
+        "key": f"slack-batch:{team_id(body) or '-'}:{view_id}",
+        "frontend": "slack",
+        "team_id": team_id(body),
+        "channel_id": metadata.channel_id,
+        "user_id": user.id,
+        "user_name": user.display,
+        "view_id": view_id,
+        "typed": typed.model_dump(),
+        "attendance": lines,
+        "matches": [m.to_json() for m in picked],
+    }
+    try:
+        batch, created = store.create_batch(values)
+        if not created and (batch.typed, batch.attendance) != (values["typed"], lines):
+            # A view id seen before with other content (a stand-in restarted): a new batch.
+            content = json.dumps([values["typed"], lines], sort_keys=True).encode()
+            values["key"] += "~" + hashlib.sha256(content).hexdigest()[:16]
+            batch, created = store.create_batch(values)
+    except StoreError:  # locked or full past its short busy timeout: answer in time
+        ack(response_action="errors", errors={views.PEOPLE_BLOCK: LOG_BUSY})
+        return
     if not created:
         ack()
         return

@@ -46,7 +46,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
-from bot.errors import BotError
+from bot.errors import StoreError as StoreError  # raised here; importers name it from here
 
 
 class State(StrEnum):
@@ -317,10 +317,6 @@ BUSY_TIMEOUT = 2.0
 LEASE = dt.timedelta(hours=1)
 
 
-class StoreError(BotError):
-    """The submission log could not be opened, read or written."""
-
-
 class Holder:
     """Who holds a lease: `owner` (a process holding the `OwnerLock`) or `record`.
 
@@ -425,6 +421,10 @@ class Store:
             raise _cannot_open(self.path, exc) from None
         try:
             self._db = Database(conn)
+            if self.path != ":memory:":
+                found = conn.execute("PRAGMA quick_check").fetchone()
+                if found is None or found[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
             self._check_ours()
             if self.path != ":memory:":
                 self._db.enable_wal()  # synchronous stays FULL: a commit survives a power cut
@@ -498,9 +498,12 @@ class Store:
     # schema on every call, which costs more than the query. Schema work stays with it.
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._db.conn.execute(sql, list(params))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        try:
+            cursor = self._db.conn.execute(sql, list(params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.Error as exc:
+            raise StoreError(f"The submission log could not be read: {exc}") from None
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
         names = ", ".join(row)

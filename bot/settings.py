@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     )
     cms_timeout: float = Field(
         10.0,
-        description="Seconds to wait for a CMS answer.",
+        description="Seconds one CMS call may take in all, answer included (above 0, at most 300).",
         gt=0,
         le=MAX_CMS_TIMEOUT,
         allow_inf_nan=False,
@@ -94,10 +94,13 @@ class Settings(BaseSettings):
     )
     allowed_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Comma-separated Slack user ids allowed to record (`U012,U034`).",
+        description="Slack user ids allowed to record, separated by commas or spaces "
+        "(`U012,U034`; mentions such as `<@U012>` and lower case are accepted).",
     )
     allowed_usergroup: str | None = Field(
-        None, description="A Slack user group id (`S0123`) whose members may record."
+        None,
+        description="A Slack user group id (`S0123`, or `<!subteam^S0123>`) whose members "
+        "may record; blank is unset.",
     )
     port: int = Field(3000, description="HTTP port for `serve` in HTTP mode.", gt=0, lt=65536)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

@@ -4,8 +4,10 @@ is held by another process; the CMS sandbox's POST is slow."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,3 +138,65 @@ def test_the_standins_view_ids_differ_from_run_to_run() -> None:
         with SlackStandIn() as standin:
             ids.append(standin._store_view({"type": "modal", "blocks": []})["id"])
     assert ids[0] != ids[1]
+
+
+@pytest.fixture
+def tiny_disk() -> Iterator[Path]:
+    """A 2 MB tmpfs of our own (root only; skipped where it cannot be mounted)."""
+    folder = Path(tempfile.mkdtemp(prefix="holds-full-"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        folder.rmdir()
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+        folder.rmdir()
+
+
+def fill(folder: Path) -> Path:
+    """Fill the disk until it refuses a byte more; the file that fills it."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 4096)
+        except OSError:
+            pass
+    return filler
+
+
+@pytest.mark.slow
+def test_a_result_that_meets_a_full_disk_is_written_and_told_when_there_is_room(
+    tiny_disk: Path, slack: SlackStandIn, sandbox: CMSSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = tiny_disk / "log.db"
+    with live_app(database, slack, sandbox) as app:
+        sandbox.stall_next(1.5, method="POST", path="/v2/contacts/*/courses")
+        app.harness.view_submission(app.open_form(), JOAN)
+        wait_until(lambda: app.store.get(1).state is State.SENDING, timeout=10, what="sending")
+        with sqlite3.connect(database) as side:  # an empty WAL: any write needs new space
+            side.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        side.close()
+        filler = fill(tiny_disk)
+        try:
+            wait_until(
+                lambda: "database or disk is full" in caplog.text,
+                timeout=10,
+                what="the outcome to meet the full disk",
+            )
+            time.sleep(1.0)
+            assert app.store.get(1).state is State.SENDING  # the outcome waits in memory
+            assert len(sandbox.records(1042)) == 1
+        finally:
+            filler.unlink()
+        done = app.settled(1, timeout=15)
+        assert done.state is State.RECORDED
+        assert len(sandbox.records(1042)) == 1
+        [reply] = thread_replies(slack)
+        assert reply.text.startswith(":white_check_mark: Recorded")

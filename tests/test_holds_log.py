@@ -200,3 +200,26 @@ def test_a_result_that_meets_a_full_disk_is_written_and_told_when_there_is_room(
         assert len(sandbox.records(1042)) == 1
         [reply] = thread_replies(slack)
         assert reply.text.startswith(":white_check_mark: Recorded")
+
+
+@pytest.mark.slow
+def test_a_session_form_submitted_while_the_log_is_locked_is_answered_in_time(
+    app: LiveApp, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    opened = len(slack.calls("views.open", ok=True))
+    assert app.harness.command("session").status_code == 200
+    view = slack.wait_for("views.open", opened + 1, ok=True)[-1].response["view"]
+    values = {"attendance": "1042\n1001", "course_id": ("Leadership", "3")}
+    locker = hold_write_lock(tmp_path / "log.db", 4)
+    try:
+        started = time.monotonic()
+        answer = app.harness.view_submission(view, values)
+        took = time.monotonic() - started
+    finally:
+        locker.wait(timeout=10)
+        assert locker.stdout is not None
+        locker.stdout.close()
+    assert answer.json() == {"response_action": "errors", "errors": {"contact_ids": LOG_BUSY}}
+    assert took < 3.0
+    again = app.harness.view_submission(view, values).json()
+    assert again["response_action"] == "update"

@@ -32,7 +32,7 @@ from bot.errors import ConfigError, SlackFailure
 from bot.recording import Recorder
 from bot.renewals import RenewalRules, renewals_from_settings
 from bot.settings import Settings
-from bot.store import Batch, Correction, Store, Submission
+from bot.store import Batch, Correction, Holder, OwnerLock, Store, Submission
 from bot.submission import Checked, Origin, Typed
 
 if TYPE_CHECKING:
@@ -52,11 +52,14 @@ class Core:
     cms: CMSClient
     catalogue: CourseCatalogue
     recorder: Recorder
+    owner: OwnerLock | None = None
 
     def close(self) -> None:
         self.recorder.stop()
         self.cms.close()
         self.store.close()
+        if self.owner is not None:
+            self.owner.close()
 
 
 def build_core(
@@ -64,20 +67,35 @@ def build_core(
     *,
     cms: CMSClient | None = None,
     renewals: RenewalRules | None = None,
+    owner: str | None = None,
     **recorder_options: Any,
 ) -> Core:
     """The log, the CMS client, the course catalogue and the recorder, once each. Renewal
-    rules keyed by a course's name wait for the catalogue (`build_slack` changes that)."""
+    rules keyed by a course's name wait for the catalogue (`build_slack` changes that).
+
+    `owner` names a command that sends whatever the log holds unfinished (`serve`, `shell`,
+    `resume`): it takes the database's `OwnerLock` first, so a second such process on the
+    same file stops here, before anything is sent. Without it (`record`) the recorder's
+    claims take `record` leases, which an owner leaves alone."""
     if renewals is None:  # before anything is opened: a bad file stops here
         renewals = renewals_from_settings(settings)
-    cms = cms or CMSClient.from_settings(settings)
+    lock = OwnerLock(settings.database_path, owner) if owner else None
+    try:
+        cms = cms or CMSClient.from_settings(settings)
+    except BaseException:
+        if lock is not None:
+            lock.close()
+        raise
     catalogue = CourseCatalogue(cms)
     names = partial(catalogue.name_of, wait=True)
     try:
         store = Store(settings.database_path)
     except BaseException:
         cms.close()
+        if lock is not None:
+            lock.close()
         raise
+    recorder_options.setdefault("holder", Holder("owner" if owner else "record"))
     recorder = Recorder(
         store,
         cms,
@@ -86,7 +104,7 @@ def build_core(
         course_names=names,
         **recorder_options,
     )
-    return Core(settings, store, cms, catalogue, recorder)
+    return Core(settings, store, cms, catalogue, recorder, lock)
 
 
 # -- the command line's front end ------------------------------------------------------------
@@ -176,7 +194,7 @@ def correct(settings: Settings, contact_id: int, record_id: int, typed: Typed) -
 
 def resume(settings: Settings) -> list[Submission]:
     """Send every submission still pending or sending; their outcomes."""
-    core = build_core(settings, retry_delays=())
+    core = build_core(settings, retry_delays=(), owner="resume")
     try:
         return [core.recorder.process(s.id) for s in core.store.unfinished()]
     finally:
@@ -219,7 +237,7 @@ def serve(settings: Settings, *, host: str, port: int | None, ready: Callable[[s
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a deploy stops us: finish cleanly
     dates.warm_up()
     with ExitStack() as stack:
-        core = build_core(settings)
+        core = build_core(settings, owner="serve")
         stack.callback(core.close)
         bot = build_slack(settings, core)
         stack.callback(bot.close)
@@ -340,7 +358,7 @@ def shell(settings: Settings, *, history: Callable[[int], None]) -> Iterator[tup
         standin = stack.enter_context(SlackStandIn(token=console.BOT_TOKEN))
         settings = console.local_settings(settings, standin, sandbox)
         user_id, user_name = console.console_user(settings, standin)
-        core = build_core(settings)
+        core = build_core(settings, owner="shell")
         stack.callback(core.close)
         console.check_log(core.store, standin)
         bot = build_slack(settings, core)

@@ -16,6 +16,9 @@ to be shown to a person as they are, and never contain a secret or a signature::
     │   └── CMSUnavailable        5xx, timeouts, connection errors, a body that is not JSON
     │       └── CMSAnswerLost     a write was sent, its answer never came, and whether it
     │                             took effect could not be established
+    ├── StoreError                the submission log could not be opened (corrupt, not SQLite,
+    │                             another application's, read-only, in use by another bot),
+    │                             read, or written (locked past its busy timeout, disk full)
     ├── SlackFailure              a Slack Web API call failed: refused (.error), rate limited
     │                             past its retries, timed out, or Slack could not be reached
     └── ConfigError               a setting is missing or malformed
@@ -114,6 +117,10 @@ class CMSAnswerLost(CMSUnavailable):
 
 class ConfigError(BotError):
     """A setting is missing or malformed; the message names the setting."""
+
+
+class StoreError(BotError):
+    """The submission log could not be opened, read or written (raised by `bot.store`)."""
 
 
 class SlackFailure(BotError):

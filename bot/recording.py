@@ -15,11 +15,18 @@ input into a `Typed` submission and an `Origin`, and calls the same `Recorder`:
 A POST that may have reached the CMS (the submission was `sending` when the process died, or
 an earlier attempt lost its answer) is never sent again before the CMS has been asked
 whether the record exists.
+
+A submission is sent by one process at a time: `claim` takes its lease for this recorder's
+`holder`, and one that another live process holds is left alone (looked at again when the
+lease runs out). The outcome of a CMS call is never lost to a locked or full database: it is
+kept in memory and written again with back-off until the log takes it, and only then told.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -45,7 +52,7 @@ from bot.errors import (
 )
 from bot.fields import DATE_FIELDS
 from bot.renewals import RenewalRules
-from bot.store import Batch, BatchState, State, Store, Submission
+from bot.store import Batch, BatchState, Holder, State, Store, StoreError, Submission
 from bot.submission import Checked, CourseNames, Origin, Typed, check
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,14 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = dt.timedelta(hours=1)
 #: How far before an earlier attempt's send time a reconciliation looks for the record.
 RECONCILE_MARGIN = dt.timedelta(minutes=5)
+#: Back-off between attempts to write an outcome to a locked or full log (seconds), the last
+#: repeated; and how long to keep trying once the recorder is stopping.
+WRITE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
+WRITE_GRACE = 10.0
+#: Seconds before a submission whose claim could not be written is tried again.
+CLAIM_RETRY = 2.0
+#: Longest wait before looking again at a submission another process is sending.
+LEASE_RECHECK = 30.0
 
 
 def record_of(submission: Submission) -> NewCourseRecord:
@@ -106,8 +121,13 @@ class Recorder:
         now: Callable[[], dt.datetime] | None = None,
         renewals: RenewalRules | None = None,
         course_names: CourseNames | None = None,
+        holder: Holder | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
+        #: Whose lease this recorder's claims take (`record` is not the log's owner).
+        self.holder = holder or Holder("owner")
+        self._sleep = sleep
         #: Course renewal periods that fill in a blank expiry (none by default).
         self.renewals = renewals or RenewalRules()
         #: A course's name by id, for rules keyed by name (the Slack app sets its catalogue's;
@@ -158,6 +178,20 @@ class Recorder:
 
     # -- storing --------------------------------------------------------------------------
 
+    def seen(self, key: str, typed: Typed) -> tuple[str, Submission | None]:
+        """The key a submission of `typed` under `key` is stored with, and the submission
+        already stored with that key and the same content (a repeat), if there is one.
+
+        A key seen before with *different* content (a front end that reuses ids, such as a
+        stand-in restarted) is a new submission: it gets a key of its own, derived from the
+        content, so that repeating *it* is a repeat in turn. Never a silent drop."""
+        existing = self.store.by_key(key)
+        if existing is None or existing.typed == typed.model_dump():
+            return key, existing
+        content = json.dumps(typed.model_dump(), sort_keys=True).encode()
+        derived = f"{key}~{hashlib.sha256(content).hexdigest()[:16]}"
+        return derived, self.store.by_key(derived)
+
     def submit(
         self,
         typed: Typed,
@@ -168,13 +202,15 @@ class Recorder:
     ) -> Submission:
         """Store a checked submission as `pending` and return it; do not send it.
 
-        With the key of an earlier submission, returns that one unchanged.
+        With the key of an earlier submission of the same content, returns that one
+        unchanged; the key of an earlier one with other content is stored anew (`seen`).
         """
         key = origin.key or f"{origin.frontend}:{uuid.uuid4()}"
-        if checked is None:
-            existing = self.store.by_key(key)
+        if origin.key:
+            key, existing = self.seen(key, typed)
             if existing is not None:  # do not read the dates of a repeat again
                 return existing
+        if checked is None:
             checked = self.check(typed)
         submission, created = self.store.create(
             {
@@ -247,13 +283,35 @@ class Recorder:
 
     def set_message(self, submission_id: int, message_ts: str, channel_id: str) -> Submission:
         """Remember the message a front end posted about a submission (its thread's parent)."""
-        return self.store.update(
+        return self._write(
             submission_id, "message_posted", message_ts=message_ts, channel_id=channel_id
         )
 
     def mark_reported(self, submission_id: int, how: str = "thread") -> None:
         """Remember that the person has been told the outcome (`how`: thread, dm, console)."""
-        self.store.update(submission_id, f"reported ({how})", reported=1)
+        self._write(submission_id, f"reported ({how})", reported=1)
+
+    def _write(self, submission_id: int, event: str, **changes: object) -> Submission:
+        """`store.update`, tried again with back-off while the log is locked or full: what
+        it holds (a CMS outcome) stays in memory meanwhile. Gives up (raises `StoreError`)
+        only when the recorder is stopping and the log stayed unwritable for `WRITE_GRACE`
+        seconds; a `sending` row left so is reconciled with the CMS on the next start."""
+        given_up_at: float | None = None
+        for attempt in range(1_000_000):
+            try:
+                return self.store.update(submission_id, event, **changes)
+            except StoreError as exc:
+                if self._stopping.is_set():
+                    given_up_at = given_up_at or time.monotonic() + WRITE_GRACE
+                    if time.monotonic() > given_up_at:
+                        log.error("submission %s: %s; giving up (%s)", submission_id, exc, event)
+                        raise
+                delay = WRITE_BACKOFF[min(attempt, len(WRITE_BACKOFF) - 1)]
+                log.warning(
+                    "submission %s: %s; writing %r again in %ss", submission_id, exc, event, delay
+                )
+                self._sleep(delay)
+        raise AssertionError("unreachable")
 
     # -- sending --------------------------------------------------------------------------
 
@@ -276,9 +334,30 @@ class Recorder:
         record = record_of(submission)
         may_exist = submission.sent_at is not None
         # From here a POST may reach the CMS: the log says so before it is sent.
-        claimed = self.store.claim(submission_id, sent=sent_params(submission), sent_at=self._now())
+        try:
+            claimed = self.store.claim(
+                submission_id,
+                sent=sent_params(submission),
+                sent_at=self._now(),
+                holder=self.holder,
+            )
+        except StoreError as exc:  # the log is locked or full: nothing was sent
+            if not self._threads:
+                raise
+            log.warning("submission %s: %s; trying again in %ss", submission_id, exc, CLAIM_RETRY)
+            self._schedule(submission_id, CLAIM_RETRY)
+            return submission
         if claimed is None:
-            return self.store.get(submission_id)
+            current = self.store.get(submission_id)
+            until = self.store.leased_until(submission_id)
+            if not current.state.final and until is not None:
+                # Another process is sending it: look again later (it is ours to send if
+                # that process ends without finishing it, or when its lease runs out).
+                log.info("submission %s: another process is sending it", submission_id)
+                if self._threads:
+                    wait = (until - self._now()).total_seconds()
+                    self._schedule(submission_id, min(max(1.0, wait), LEASE_RECHECK))
+            return current
         started = time.monotonic()
         try:
             created: CourseRecord | None = None
@@ -286,7 +365,10 @@ class Recorder:
                 since = (submission.sent_at or submission.created_at) - RECONCILE_MARGIN
                 created = self.cms.find_course_record(submission.contact_id, record, since=since)
                 if created is not None:
-                    self.store.note(submission_id, "reconciled", {"record_id": created.id})
+                    try:
+                        self.store.note(submission_id, "reconciled", {"record_id": created.id})
+                    except StoreError as exc:  # the outcome below still holds it
+                        log.warning("submission %s: %s (reconciled)", submission_id, exc)
             if created is None:
                 created = self.cms.create_course_record(submission.contact_id, record)
         except CMSValidationError as exc:
@@ -334,12 +416,14 @@ class Recorder:
     def _finish(
         self, submission_id: int, state: State, started: float, **changes: object
     ) -> Submission:
-        submission = self.store.update(
+        submission = self._write(
             submission_id,
             state.value,
             state=state,
             finished_at=self._now(),
             cms_ms=round((time.monotonic() - started) * 1000, 1),
+            claimed_by=None,
+            lease_until=None,
             **changes,
         )
         log.info("submission %s: %s", submission_id, state.value)
@@ -353,7 +437,7 @@ class Recorder:
             delay = self.retry_delays[attempt - 1]
             # A lost answer stays `sending`, so the next attempt asks the CMS first.
             state = State.SENDING if isinstance(exc, CMSAnswerLost) else State.PENDING
-            submission = self.store.update(
+            submission = self._write(
                 submission_id,
                 "retry_scheduled",
                 state=state,
@@ -361,6 +445,8 @@ class Recorder:
                 cms_body=exc.body,
                 reason=exc.message,
                 cms_ms=round((time.monotonic() - started) * 1000, 1),
+                claimed_by=None,
+                lease_until=None,
             )
             log.warning("submission %s: %s; retrying in %ss", submission_id, exc.message, delay)
             self._notify(submission)

@@ -6,15 +6,40 @@ two in step. Secrets are `SecretStr`, so they print as `**********`.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
+
+#: A Slack user id as Slack writes it, and the forms people paste: `<@U0123>`,
+#: `<@U0123|name>` (a mention), lower-case.
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
+_MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{1,20}$")
+_GROUP_MENTION = re.compile(r"^<!subteam\^([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+#: The longest CMS_TIMEOUT allowed (seconds): past it a worker is held for no good reason.
+MAX_CMS_TIMEOUT = 300.0
+
+
+def _slack_id(text: str, *, mention: re.Pattern[str], shape: re.Pattern[str]) -> str | None:
+    """`text` as a Slack id (mention markup removed, upper-cased), or None if it is not one."""
+    found = mention.match(text)
+    value = (found.group(1) if found else text).upper()
+    return value if shape.match(value) else None
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.strip()
 
 
 class Settings(BaseSettings):
@@ -45,7 +70,13 @@ class Settings(BaseSettings):
     cms_diocese_id: int | None = Field(
         None, description="The diocese's numeric id in the CMS.", gt=0
     )
-    cms_timeout: float = Field(10.0, description="Seconds to wait for a CMS answer.", gt=0)
+    cms_timeout: float = Field(
+        10.0,
+        description="Seconds one CMS call may take in all, answer included (above 0, at most 300).",
+        gt=0,
+        le=MAX_CMS_TIMEOUT,
+        allow_inf_nan=False,
+    )
     cms_write_transport: Literal["query", "form"] = Field(
         "query",
         description="Where a write's parameters travel: `query` string or a `form` body.",
@@ -63,10 +94,13 @@ class Settings(BaseSettings):
     )
     allowed_users: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Comma-separated Slack user ids allowed to record (`U012,U034`).",
+        description="Slack user ids allowed to record, separated by commas or spaces "
+        "(`U012,U034`; mentions such as `<@U012>` and lower case are accepted).",
     )
     allowed_usergroup: str | None = Field(
-        None, description="A Slack user group id (`S0123`) whose members may record."
+        None,
+        description="A Slack user group id (`S0123`, or `<!subteam^S0123>`) whose members "
+        "may record; blank is unset.",
     )
     port: int = Field(3000, description="HTTP port for `serve` in HTTP mode.", gt=0, lt=65536)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -84,9 +118,39 @@ class Settings(BaseSettings):
     @field_validator("allowed_users", mode="before")
     @classmethod
     def _split_users(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        """Commas and/or spaces between ids; mentions and lower case are normalised; any
+        other text is refused (a list that matched nobody would refuse everyone)."""
+        parts = re.findall(r"<[^>]*>|[^,\s]+", value) if isinstance(value, str) else value
+        if not isinstance(parts, list | tuple):
+            return value
+        users: list[str] = []
+        for part in (str(p).strip() for p in parts):
+            if not part:
+                continue
+            user = _slack_id(part, mention=_MENTION, shape=_USER_ID)
+            if user is None:
+                raise ValueError(f"{part!r} is not a Slack user id (such as U0123ABCD)")
+            if user not in users:
+                users.append(user)
+        return users
+
+    @field_validator("allowed_usergroup", mode="before")
+    @classmethod
+    def _usergroup(cls, value: object) -> object:
+        """Blank is unset; `<!subteam^S0123|@admins>` and lower case are normalised."""
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        group = _slack_id(value.strip(), mention=_GROUP_MENTION, shape=_GROUP_ID)
+        if group is None:
+            raise ValueError(f"{value.strip()!r} is not a Slack user group id (such as S0123ABCD)")
+        return group
+
+    @field_validator("slack_api_url", "cms_base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _http_url(value)
 
     @field_validator("bot_timezone")
     @classmethod

@@ -12,12 +12,30 @@ the client's secret key is not known here at all.
 One process owns the database; a single connection is shared by every thread behind a lock
 (SQLite in WAL mode, so readers in other processes, such as `python -m bot history` while the
 app runs, are not blocked).
+
+Two processes never send the same submission (`shared/design.md`, "one database, one owner"):
+
+- `OwnerLock`: `serve`, `shell` and `resume` hold an exclusive `flock` on `<database>.lock`
+  for their lifetime; a second one refuses to start, naming the first one's pid. The kernel
+  drops the lock when its process dies (even by SIGKILL), so there is no stale lock to clean.
+- A lease per submission (`claimed_by`, `lease_until`): `claim()` takes it, a final state or
+  a scheduled retry gives it back, and nobody claims a submission another live process holds.
+  `record` takes no owner lock (it sends only the submission it has just made, beside a
+  serving bot); its lease keeps the owner's resume off that submission while it is sent.
+
+Writes wait at most `busy_timeout` seconds (2 by default) for another process's write lock,
+then raise `StoreError`: a request path answers a person within Slack's three seconds, and
+the recorder keeps a CMS outcome in memory and writes it again with back-off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import logging
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,7 +47,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
-from bot.errors import BotError
+from bot.errors import StoreError as StoreError  # raised here; importers name it from here
+
+log = logging.getLogger(__name__)
 
 
 class State(StrEnum):
@@ -89,6 +109,9 @@ class Submission(BaseModel):
     batch_id: int | None = None
     #: Fields the bot filled in, each with how: {"expires_at": "3 years"} (a renewal period).
     filled: dict[str, str] = {}
+    #: Who is sending it now (`Holder.token`), and until when the lease holds.
+    claimed_by: str | None = None
+    lease_until: dt.datetime | None = None
 
 
 class BatchState(StrEnum):
@@ -330,6 +353,13 @@ def _m014_add_seen_names(db: Database) -> None:
     )
 
 
+def _m015_add_lease(db: Database) -> None:
+    columns = db.table("submissions").columns_dict
+    for name in ("claimed_by", "lease_until"):
+        if name not in columns:
+            db.table("submissions").add_column(name, str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("001_create_submissions", _m001_create_submissions),
     ("002_create_events", _m002_create_events),
@@ -337,28 +367,158 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("004_create_batches", _m004_create_batches),
     ("005_create_corrections", _m005_create_corrections),
     ("014_add_seen_names", _m014_add_seen_names),
+    ("015_add_lease", _m015_add_lease),
 ]
 
+#: The columns this bot's `submissions` table has (a table without them is not our log).
+_SUBMISSION_COLUMNS = frozenset(Submission.model_fields)
 
-class StoreError(BotError):
-    """The submission log could not be read or written."""
+#: Seconds a write waits for another process's write lock before it gives up.
+BUSY_TIMEOUT = 2.0
+#: Milliseconds a best-effort write (what is only kept for search) waits for a lock.
+QUICK_WRITE_MS = 50
+#: How long a lease on a submission holds unless given back (or its process is gone): longer
+#: than any one send (each CMS call is bounded by CMS_TIMEOUT, rate-limit waits by 300 s).
+LEASE = dt.timedelta(hours=1)
+
+
+class Holder:
+    """Who holds a lease: `owner` (a process holding the `OwnerLock`) or `record`.
+
+    Its token reads `kind:host:pid:nonce`. An owner's lease is stale to the next owner (the
+    owner lock proves the first is gone); a `record` lease is stale once its process is gone
+    from this host, or when it expires.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.token = f"{kind}:{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+
+    def outlived(self, token: str) -> bool:
+        """Whether the lease `token` (another holder's) can be taken over by this holder."""
+        kind, _, rest = token.partition(":")
+        host, _, rest = rest.partition(":")
+        pid_text = rest.partition(":")[0]
+        if kind == "owner" and self.kind == "owner":
+            return True
+        if host != socket.gethostname() or not pid_text.isdigit():
+            return False
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+
+class OwnerLock:
+    """An exclusive `flock` on `<database>.lock`, for a process that sends whatever the log
+    holds unfinished (`serve`, `shell`, `resume`). Raises `StoreError` naming the process
+    that holds it. Released by `close()`, or by the kernel when the process ends."""
+
+    def __init__(self, database: str | Path, command: str) -> None:
+        self.path = f"{database}.lock"
+        try:
+            self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot open the database {database}: cannot create {self.path} "
+                f"({exc.strerror or exc})."
+            ) from None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self._fd, 200, 0).decode("utf-8", "replace").split()
+            os.close(self._fd)
+            self._fd = None
+            who = f"pid {holder[0]}, {' '.join(holder[1:])}" if holder else "another process"
+            raise StoreError(
+                f"The database {database} is in use by another bot ({who}): stop it first, "
+                "or give this one its own DATABASE_PATH."
+            ) from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()} {command}\n".encode(), 0)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the flock
+            self._fd = None
+
+    def __enter__(self) -> OwnerLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _cannot_open(path: str, exc: BaseException) -> StoreError:
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
+        why = "it is not a SQLite database, or it is corrupt"
+    elif "malformed" in text or "corrupt" in text:
+        why = "it is corrupt (restore it from a backup)"
+    elif "readonly" in text or "read-only" in text:
+        why = "it is read-only: the bot must be able to write it and its folder"
+    elif "unable to open" in text:
+        why = "the file or its folder cannot be opened or written"
+    else:
+        why = text
+    return StoreError(f"Cannot open the database {path}: {why}.")
 
 
 class Store:
     """The submission log. Safe to use from several threads of one process."""
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], dt.datetime] | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        busy_timeout: float = BUSY_TIMEOUT,
+    ):
         self.path = str(path)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._busy_timeout = busy_timeout
         self._lock = threading.RLock()
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=busy_timeout)
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the database {self.path}: {exc}") from None
-        self._db = Database(conn)
-        if self.path != ":memory:":
-            self._db.enable_wal()  # synchronous stays FULL: a commit survives a power cut
-        self.migrate()
+            raise _cannot_open(self.path, exc) from None
+        try:
+            self._db = Database(conn)
+            if self.path != ":memory:":
+                found = conn.execute("PRAGMA quick_check").fetchone()
+                if found is None or found[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+            self._check_ours()
+            if self.path != ":memory:":
+                self._db.enable_wal()  # synchronous stays FULL: a commit survives a power cut
+            self.migrate()
+            self._check_ours(migrated=True)
+        except (sqlite3.Error, StoreError) as exc:
+            conn.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise _cannot_open(self.path, exc) from None
+
+    def _check_ours(self, *, migrated: bool = False) -> None:
+        """Refuse a database that holds another application's tables (a wrong path)."""
+        tables = {
+            str(row[0])
+            for row in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+        }
+        columns = set(self._db.table("submissions").columns_dict) if migrated else set()
+        foreign = (tables and "_migrations" not in tables) or (
+            migrated and not columns >= _SUBMISSION_COLUMNS
+        )
+        if foreign:
+            raise StoreError(
+                f"Cannot open the database {self.path}: it holds another application's tables, "
+                "not this bot's log (check DATABASE_PATH)."
+            )
 
     # -- housekeeping ---------------------------------------------------------------------
 
@@ -404,9 +564,12 @@ class Store:
     # schema on every call, which costs more than the query. Schema work stays with it.
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self._db.conn.execute(sql, list(params))
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        try:
+            cursor = self._db.conn.execute(sql, list(params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except sqlite3.Error as exc:
+            raise StoreError(f"The submission log could not be read: {exc}") from None
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
         names = ", ".join(row)
@@ -467,36 +630,68 @@ class Store:
         return self.get(submission_id)
 
     def claim(
-        self, submission_id: int, *, sent: Mapping[str, str], sent_at: dt.datetime | None = None
+        self,
+        submission_id: int,
+        *,
+        sent: Mapping[str, str],
+        sent_at: dt.datetime | None = None,
+        holder: Holder | None = None,
     ) -> Submission | None:
         """Move a submission that is not yet final (or failed) to `sending`, atomically,
         counting the attempt. A submission already `sending` (left so by a crash or a lost
         answer) is claimed again: the caller reconciles it with the CMS before any POST.
 
         `sent_at` marks that a POST may leave from now on (kept from an earlier attempt when
-        None). Returns None when it is already recorded, rejected or not found.
+        None). With a `holder`, the claim takes the submission's lease, and is refused while
+        another live holder has it. Returns None when it is already recorded, rejected or not
+        found, or leased by another process.
         """
         now = self._clock()
+        token = holder.token if holder else None
         with self._transaction() as db:
+            held = db.execute(
+                "SELECT claimed_by FROM submissions WHERE id = ? AND lease_until > ?",
+                [submission_id, _utc(now)],
+            ).fetchone()
+            other = held[0] if held and held[0] and held[0] != token else None
+            if other is not None and (holder is None or not holder.outlived(other)):
+                return None
             cursor = db.execute(
                 "UPDATE submissions SET state = ?, sent = ?, updated_at = ?, "
-                "sent_at = coalesce(?, sent_at), attempts = attempts + 1 "
-                "WHERE id = ? AND state IN (?, ?, ?)",
+                "sent_at = coalesce(?, sent_at), attempts = attempts + 1, "
+                "claimed_by = ?, lease_until = ? "
+                "WHERE id = ? AND state IN (?, ?, ?) AND (claimed_by IS ? OR claimed_by IS ? "
+                "OR lease_until IS NULL OR lease_until <= ?)",
                 [
                     State.SENDING.value,
                     json.dumps(dict(sent)),
                     _utc(now),
                     _utc(sent_at) if sent_at else None,
+                    token,
+                    _utc(now + LEASE) if token else None,
                     submission_id,
                     State.PENDING.value,
                     State.SENDING.value,
                     State.FAILED.value,
+                    token,
+                    other,
+                    _utc(now),
                 ],
             )
             if cursor.rowcount != 1:
                 return None
-            self._event(db, submission_id, now, "sending", {"sent": dict(sent)})
+            self._event(db, submission_id, now, "sending", {"sent": dict(sent), "by": token})
         return self.get(submission_id)
+
+    def leased_until(self, submission_id: int) -> dt.datetime | None:
+        """When another's lease on the submission runs out (None when it has none)."""
+        with self._lock:
+            rows = self._rows(
+                "SELECT lease_until FROM submissions WHERE id = ? AND claimed_by IS NOT NULL",
+                [submission_id],
+            )
+        value = rows[0]["lease_until"] if rows else None
+        return dt.datetime.fromisoformat(value) if value else None
 
     def note(self, submission_id: int, event: str, detail: Mapping[str, Any] | None = None) -> None:
         """Append an event without changing the submission."""
@@ -693,12 +888,29 @@ class Store:
         }
         if not rows:
             return
+        with self._lock:
+            known = dict(self._db.execute("SELECT id, name FROM qualifications_seen").fetchall())
+        rows = {qid: name for qid, name in rows.items() if known.get(qid) != name}
+        if not rows:
+            return  # nothing new: no write at all
         seen = _utc(self._clock())
-        with self._transaction() as db:
-            db.table("qualifications_seen").upsert_all(
-                [{"id": qid, "name": name, "seen_at": seen} for qid, name in rows.items()],
-                pk="id",
-            )
+        # Best effort, for search only: never wait on another process's write lock (this runs
+        # beside request-path writes, which share this connection and its lock).
+        with self._lock:
+            conn = self._db.conn
+            conn.execute(f"PRAGMA busy_timeout = {QUICK_WRITE_MS}")
+            try:
+                with conn:
+                    conn.executemany(
+                        "INSERT INTO qualifications_seen (id, name, seen_at) VALUES (?, ?, ?) "
+                        "ON CONFLICT(id) DO UPDATE SET name = excluded.name, "
+                        "seen_at = excluded.seen_at",
+                        [(qid, name, seen) for qid, name in rows.items()],
+                    )
+            except sqlite3.OperationalError as exc:
+                log.info("qualifications seen not kept (the log is busy): %s", exc)
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def events(self, submission_id: int) -> list[dict[str, Any]]:
         with self._lock:

@@ -128,10 +128,25 @@ def test_submit_stores_pending_and_sends_nothing(recorder: Recorder, sandbox: CM
 def test_submit_with_same_key_returns_the_first(recorder: Recorder) -> None:
     origin = Origin(frontend="slack", key="slack:T1:V123", user_id="U1")
     first = recorder.submit(typed(), origin)
-    second = recorder.submit(typed(contact_id="1001"), origin)
+    second = recorder.submit(typed(), origin)
     assert second.id == first.id
     assert second.contact_id == 1042
     assert recorder.store.count() == 1
+
+
+def test_submit_with_a_seen_key_and_other_content_is_a_new_submission(
+    recorder: Recorder,
+) -> None:
+    # Issue 12: a front end that reuses ids (the shell's stand-in after a restart) must not
+    # have a new form dropped as a repeat of an old one.
+    origin = Origin(frontend="slack", key="slack:T1:V123", user_id="U1")
+    first = recorder.submit(typed(), origin)
+    second = recorder.submit(typed(contact_id="1001"), origin)
+    assert second.id != first.id
+    assert second.contact_id == 1001
+    assert second.key.startswith("slack:T1:V123~")
+    assert recorder.submit(typed(contact_id="1001"), origin).id == second.id
+    assert recorder.store.count() == 2
 
 
 def test_submit_refuses_invalid_input_and_stores_nothing(recorder: Recorder) -> None:

@@ -175,12 +175,16 @@ def test_what_cannot_be_read_is_answered_under_its_field_and_nothing_is_stored(
     assert bot.recorder.store.count() == 0
 
 
-def test_the_same_form_submitted_twice_is_stored_once(bot: Any) -> None:
+def test_the_same_form_submitted_twice_is_stored_once_and_says_so(bot: Any) -> None:
     body, view = submission({"contact_id": "1042", "course_id": "2"})
-    for _ in range(2):
-        ack = FakeAck()
-        record.submit_form(ack=ack, body=body, view=view, bot=bot)
-        assert ack.only == {"response_action": "clear"}
+    first = FakeAck()
+    record.submit_form(ack=first, body=body, view=view, bot=bot)
+    assert first.only == {"response_action": "clear"}
+    again = FakeAck()
+    record.submit_form(ack=again, body=body, view=view, bot=bot)
+    answer = again.only
+    assert answer["response_action"] == "update"  # never a silent close
+    assert "already submitted (submission #1)" in str(answer["view"])
     assert bot.recorder.store.count() == 1
 
 

@@ -12,9 +12,12 @@ repeated blindly: the client first asks the CMS whether the record now exists.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -77,6 +80,42 @@ _NOT_SENT = (
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+_OUTLASTED = "the answer outlasted the deadline"
+
+
+class _Cutter:
+    """Cuts one HTTP exchange at its deadline: shuts down the socket it uses, so that a
+    blocked read returns at once (closing a socket from another thread does not wake it).
+    The socket is known from the connection's trace (a new connection) or from the
+    response's `network_stream` (once the headers are in)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stream: Any = None
+        self.fired = False
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            self.use(info.get("return_value"))
+
+    def use(self, stream: Any) -> None:
+        with self._lock:
+            self._stream = stream if stream is not None else self._stream
+            if self.fired:
+                self._shut()
+
+    def fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        sock = self._stream.get_extra_info("socket") if self._stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _AnswerLost(Exception):
@@ -210,6 +249,7 @@ class CMSClient:
         max_wait: float = 300.0,
         rate_window: float = 60.0,
         now: Callable[[], dt.datetime] = _utc_now,
+        total_timeout: float | None = None,
     ) -> None:
         if write_transport not in ("query", "form"):
             raise ConfigError("CMS_WRITE_TRANSPORT must be 'query' or 'form'")
@@ -226,6 +266,10 @@ class CMSClient:
         self.max_wait = max_wait
         self.reconcile_settle = RECONCILE_SETTLE
         self._pacer = Pacer(window=rate_window, clock=clock)
+        #: Seconds one HTTP exchange may take in all, headers and body (CMS_TIMEOUT): httpx's
+        #: own timeouts bound each read, so an answer trickled a byte at a time would not
+        #: end. Defaults to the injected client's read timeout.
+        self.total_timeout = http.timeout.read if total_timeout is None else total_timeout
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> CMSClient:
@@ -249,6 +293,7 @@ class CMSClient:
             headers={"Accept": "application/json", "User-Agent": "record-course-bot"},
         )
         kwargs.setdefault("write_transport", settings.cms_write_transport)
+        kwargs.setdefault("total_timeout", settings.cms_timeout)
         return cls(
             http,
             api_id=settings.cms_api_id or "",
@@ -549,9 +594,9 @@ class CMSClient:
             try:
                 try:
                     if in_form:
-                        response = self._http.request(method, path, data=query)
+                        response = self._exchange(method, path, data=query)
                     else:
-                        response = self._http.request(method, path, params=query)
+                        response = self._exchange(method, path, params=query)
                 except httpx.HTTPError as exc:
                     self._transport_failed(method, path, exc, write=write, sent_at=sent_at)
                 received_at = self._clock()
@@ -578,6 +623,46 @@ class CMSClient:
                 )
             log.info("CMS %s %s: rate limited, retrying in %.1f s", method, path, wait)
             self._sleep(wait)
+
+    def _exchange(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP request and its whole answer, within `total_timeout` seconds in all: the
+        body is streamed and checked against a monotonic deadline chunk by chunk, and a
+        watchdog shuts the socket down at the deadline, so a read that blocks is cut too.
+        Past the deadline raises `httpx.ReadTimeout` (a write's answer is then lost, and
+        reconciled as after any timeout)."""
+        budget = self.total_timeout
+        if budget is None:
+            return self._http.request(method, path, **kwargs)
+        deadline = time.monotonic() + budget
+        cutter = _Cutter()
+        request = self._http.build_request(
+            method, path, extensions={"trace": cutter.trace}, **kwargs
+        )
+        watchdog = threading.Timer(budget, cutter.fire)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                if response.is_stream_consumed:  # a transport that answers from memory
+                    return response
+                cutter.use(response.extensions.get("network_stream"))
+                raw: list[bytes] = []
+                for chunk in response.iter_raw():
+                    raw.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout(_OUTLASTED, request=request)
+            finally:
+                response.close()
+        except httpx.TransportError:
+            if cutter.fired or time.monotonic() > deadline:
+                raise httpx.ReadTimeout(_OUTLASTED, request=request) from None
+            raise
+        finally:
+            watchdog.cancel()
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=b"".join(raw), request=request
+        )
 
     def _transport_failed(
         self, method: str, path: str, exc: httpx.HTTPError, *, write: bool, sent_at: float

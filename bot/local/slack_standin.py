@@ -31,6 +31,7 @@ issued by `SlackStandIn.new_trigger_id` is refused with ``invalid_trigger_id``.
 
 from __future__ import annotations
 
+import base64
 import copy
 import email.parser
 import email.policy
@@ -38,6 +39,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -223,6 +225,9 @@ class SlackStandIn:
         self._faults = _Faults()
         self._ts_counter = itertools.count(_FIRST_TS, _TS_STEP)
         self._ids = itertools.count(1)
+        #: Prefixes this run's view ids: a log kept across runs (the shell's) never meets a
+        #: view id of an earlier run again.
+        self.run_token = base64.b32encode(os.urandom(5)).decode()
         #: Where ``apps.connections.open`` sends Socket Mode clients (see `SocketModeStandIn`);
         #: None: Socket Mode is off, as for an app without it.
         self.socket_mode_url: str | None = None
@@ -641,7 +646,7 @@ class SlackStandIn:
     ) -> dict[str, Any]:
         if not isinstance(view, dict) or view.get("type") not in {"modal", "home"}:
             raise _Unanswered("invalid_arguments")
-        view_id = view_id or f"V{next(self._ids):08d}"
+        view_id = view_id or f"V{self.run_token}{next(self._ids):06d}"
         previous = self._views.get(view_id, {})
         stored = {
             "id": view_id,

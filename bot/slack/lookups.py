@@ -11,29 +11,29 @@ import datetime as dt
 from bot.people import Card, ContactBook, contact_line, describe_record, same_record
 from bot.submission import Checked
 
-__all__ = ["SUBMIT_WAIT", "held_by_cms", "unknown_contact"]
+__all__ = ["SUBMIT_WAIT", "card_for", "held_by_cms", "unknown_contact"]
 
 #: Longest wait for the CMS while answering a submission (Slack allows 3 seconds in all).
 SUBMIT_WAIT = 1.2
 
 
-def _card(book: ContactBook | None, checked: Checked, *, records: bool) -> Card | None:
+def card_for(book: ContactBook | None, checked: Checked) -> Card | None:
+    """The contact and their records, waiting for the CMS at most `SUBMIT_WAIT` seconds
+    once (what is not known by then is not asked about)."""
     if book is None or checked.contact_id <= 0:
         return None
-    return book.card_within(checked.contact_id, SUBMIT_WAIT, records=records)
+    return book.card_within(checked.contact_id, SUBMIT_WAIT, records=True)
 
 
-def unknown_contact(book: ContactBook | None, checked: Checked) -> dict[str, str] | None:
+def unknown_contact(card: Card | None) -> dict[str, str] | None:
     """`{"contact_id": message}` when the CMS says it has no such contact, else None."""
-    card = _card(book, checked, records=False)
     if card is None or card.status != "unknown":
         return None
     return {"contact_id": contact_line(card) + " Check the number, or search by name."}
 
 
-def held_by_cms(book: ContactBook | None, checked: Checked, today: dt.date) -> str | None:
+def held_by_cms(card: Card | None, checked: Checked, today: dt.date) -> str | None:
     """How the CMS's record of the same course on the same day reads, if it holds one."""
-    card = _card(book, checked, records=True)
     if card is None or card.records is None:
         return None
     found = same_record(card.records, checked.record)

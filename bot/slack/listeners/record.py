@@ -15,7 +15,7 @@ from bot.slack import views
 from bot.slack.bulk import session_form, wants_session
 from bot.slack.commandtext import parse_command_text
 from bot.slack.deps import SlackBot, bind
-from bot.slack.lookups import held_by_cms, unknown_contact
+from bot.slack.lookups import card_for, held_by_cms, unknown_contact
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.payloads import (
     DuplicateMetadata,
@@ -31,6 +31,8 @@ from bot.submission import MAX_ID, Origin, Typed
 log = logging.getLogger(__name__)
 
 COMMAND = "/record-course"
+#: Said in the form when the log could not take a submission within its busy timeout.
+LOG_BUSY = "The log is busy; submit again in a moment."
 
 
 def register(app: App, bot: SlackBot) -> None:
@@ -147,21 +149,24 @@ def accept(bot: SlackBot, ack: Ack, typed: Typed, origin: Origin, *, confirmed: 
     """Check, store, ack: the heart of both submission listeners. The core has the
     reporter announce what it stored (it is the core's notifier for Slack)."""
     recorder = bot.recorder
-    if recorder.store.by_key(origin.key) is not None:  # the same form submitted twice
-        ack(response_action="clear")
+    key, repeat = recorder.seen(origin.key, typed)
+    if repeat is not None:  # the same form, the same content: say so, never close silently
+        ack(response_action="update", view=views.busy_modal(_already(repeat, recorder.zone)))
         return
+    origin = origin.model_copy(update={"key": key}) if key != origin.key else origin
     try:
         checked = recorder.check(typed)
     except SubmissionInvalid as exc:
         ack(response_action="errors", errors=exc.errors)
         return
-    if (unknown := unknown_contact(bot.people, checked)) is not None:
+    card = card_for(bot.people, checked)  # one bounded wait for the CMS, for both questions
+    if (unknown := unknown_contact(card)) is not None:
         ack(response_action="errors", errors=unknown)
         return
     duplicate = None if confirmed else recorder.probable_duplicate(checked, key=origin.key)
     earlier = _describe(duplicate, recorder.zone) if duplicate is not None else None
     if earlier is None and not confirmed:
-        earlier = held_by_cms(bot.people, checked, recorder.today())
+        earlier = held_by_cms(card, checked, recorder.today())
     if earlier is not None:
         metadata = DuplicateMetadata(
             channel_id=origin.channel_id, key=origin.key, typed=typed.model_dump()
@@ -171,7 +176,12 @@ def accept(bot: SlackBot, ack: Ack, typed: Typed, origin: Origin, *, confirmed: 
             view=views.duplicate_modal(private_metadata=metadata.dump(), earlier=earlier),
         )
         return
-    recorder.submit(typed, origin, checked=checked)
+    try:
+        recorder.submit(typed, origin, checked=checked)
+    except StoreError:  # locked or full past its short busy timeout: answer in time
+        log.warning("submission not stored: the log is busy")
+        ack(response_action="errors", errors={views.BLOCK_IDS[0]: LOG_BUSY})
+        return
     ack(response_action="clear")
 
 
@@ -214,6 +224,16 @@ def confirm_duplicate(
         user_name=user.display,
     )
     accept(bot, ack, Typed(**metadata.typed), origin, confirmed=True)
+
+
+def _already(submission: Submission, zone: tzinfo) -> str:
+    """What a repeat of a stored submission is told, pointing at its thread."""
+    how = _describe(submission, zone)
+    if submission.state is not State.RECORDED and submission.state.final:
+        how = f"It was submitted at {submission.created_at.astimezone(zone):%H:%M}: "
+        how += f"{submission.state.value.replace('_', ' ')}."
+    where = "its thread" if submission.message_ts else "the thread the bot posts"
+    return f"This form was already submitted (submission #{submission.id}). {how} See {where}."
 
 
 def _describe(submission: Submission, zone: tzinfo) -> str:

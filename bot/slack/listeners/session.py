@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -34,8 +35,9 @@ from bot.slack.bulk import (
     repeats,
 )
 from bot.slack.deps import SlackBot, bind
+from bot.slack.listeners.record import LOG_BUSY
 from bot.slack.payloads import FormMetadata, actor, read_form, team_id
-from bot.store import BatchState, StoreError
+from bot.store import Batch, BatchState, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,8 @@ def submit_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot:
         return
     metadata = FormMetadata.load(view.get("private_metadata"))
     view_id = str(view.get("id") or "")[:60]
-    batch, created = store.create_batch(
+    batch, created = _store_batch(
+        store,
         {
             "key": f"slack-batch:{team_id(body) or '-'}:{view_id}",
             "frontend": "slack",
@@ -82,8 +85,11 @@ def submit_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot:
             "typed": typed.model_dump(),
             "attendance": lines,
             "matches": [m.to_json() for m in picked],
-        }
+        },
     )
+    if batch is None:  # locked or full past its short busy timeout: answer in time
+        ack(response_action="errors", errors={views.PEOPLE_BLOCK: LOG_BUSY})
+        return
     if not created:
         ack()
         return
@@ -164,3 +170,21 @@ def confirm_session(ack: Ack, body: dict[str, Any], view: dict[str, Any], *, bot
     batch = store.update_batch(batch.id, matches=[m.to_json() for m in matches])
     recorder.submit_batch(batch, contacts)  # the reporter announces it (the core's notifier)
     ack(response_action="clear")
+
+
+def _store_batch(store: Store, values: dict[str, Any]) -> tuple[Batch | None, bool]:
+    """`store.create_batch`, but a view id seen before with other content (a front end that
+    reuses ids) is a new batch, and a busy log is `(None, False)` rather than an error."""
+    try:
+        batch, created = store.create_batch(values)
+        if not created and (batch.typed, batch.attendance) != (
+            values["typed"],
+            values["attendance"],
+        ):
+            content = json.dumps([values["typed"], values["attendance"]], sort_keys=True)
+            digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+            batch, created = store.create_batch({**values, "key": f"{values['key']}~{digest}"})
+    except StoreError:
+        log.warning("session not stored: the log is busy")
+        return None, False
+    return batch, created

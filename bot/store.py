@@ -89,6 +89,8 @@ class Submission(BaseModel):
     batch_id: int | None = None
     #: Fields the bot filled in, each with how: {"expires_at": "3 years"} (a renewal period).
     filled: dict[str, str] = {}
+    #: The contact's name as last seen (the contact book, a session's match, the CMS).
+    contact_name: str | None = None
 
 
 class BatchState(StrEnum):

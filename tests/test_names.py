@@ -85,7 +85,9 @@ def test_person_names_with_the_number_or_falls_back_to_it() -> None:
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_name_is_one_safe_short_line(name: str) -> None:
     shown = one_line(name)
-    assert "\n" not in shown and "\x1b" not in shown and "\u202e" not in shown
+    assert "\n" not in shown
+    assert "\x1b" not in shown
+    assert "\u202e" not in shown
     assert len(shown) <= 80
 
 
@@ -105,11 +107,12 @@ def test_submit_keeps_the_name_the_book_holds_and_no_cms_call_is_made(core: Any)
     submission = recorder.submit(TYPED, Origin(frontend="cli", key="k1"))
     assert submission.contact_name == "Joan Ellison"
     assert store.get(submission.id).contact_name == "Joan Ellison"
-    assert asked == [1042] and cms.gets == []
+    assert asked == [1042]
+    assert cms.gets == []
 
 
 def test_a_name_learnt_meanwhile_is_kept_with_the_outcome(core: Any) -> None:
-    recorder, store, _ = core
+    recorder, _store, _ = core
     known: dict[int, str] = {}
     recorder.contact_names = known.get
     submission = recorder.submit(TYPED, Origin(frontend="cli", key="k1"))
@@ -203,11 +206,13 @@ def test_hostile_names_in_replies_summaries_and_the_home(core: Any, name: str) -
     ]
     for text in texts:
         assert "<!channel>" not in text
-        assert "\u202e" not in text and "\x1b" not in text
+        assert "\u202e" not in text
+        assert "\x1b" not in text
         assert "J" * 100 not in text
     assert "Joan\nContact" not in texts[0]
     everything = json.dumps([summary, home], ensure_ascii=False)  # plain text too
-    assert "\u202e" not in everything and "J" * 100 not in everything
+    assert "\u202e" not in everything
+    assert "J" * 100 not in everything
 
 
 def test_the_summary_names_people_without_a_match_label(core: Any) -> None:
@@ -301,7 +306,9 @@ def test_hostile_names_in_the_command_lines_rows(
     for command in (["history"], ["expiring", "--today", "2026-11-27"]):
         assert cli.main(command) == cli.EXIT_OK
         out = capsys.readouterr().out
-        assert "\x1b" not in out and "\u202e" not in out and "J" * 100 not in out
+        assert "\x1b" not in out
+        assert "\u202e" not in out
+        assert "J" * 100 not in out
         assert "Contact: forged" not in out.splitlines()[0 if command == ["history"] else 2][:1]
         assert len(out.splitlines()) == (1 if command == ["history"] else 3)
 
@@ -336,7 +343,8 @@ def test_a_hostile_contacts_label_from_a_pasted_number_is_safe() -> None:
     [match] = check_numbers(
         [Match("1042", "id", 1042, "Contact #1042")], lambda _: Card(1042, "found", evil)
     )
-    assert "\u202e" not in match.label and "\x1b" not in match.label
+    assert "\u202e" not in match.label
+    assert "\x1b" not in match.label
 
 
 def test_batch_state_untouched() -> None:  # the statuses that are recorded are unchanged

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from bot.catalogue import contact_label
 from bot.cms.models import Contact
 from bot.errors import CMSError
+from bot.people import Card
 
 #: Most lines read from one pasted list (a training session is rarely larger).
 MAX_LINES = 200
@@ -153,3 +154,28 @@ def chosen_contacts(
         if chosen is not None and chosen not in contacts:
             contacts.append(chosen)
     return contacts
+
+
+def check_numbers(matches: Sequence[Match], who: Callable[[int], Card]) -> list[Match]:
+    """The matches with each line that was a contact number looked up (`who`, which may
+    ask the CMS): a known contact shown by name, an unknown number reported as not found
+    (so it is not recorded), a number the CMS could not be asked about left as it was."""
+    checked = []
+    for match in matches:
+        if match.status == "id" and match.contact_id is not None:
+            card = who(match.contact_id)
+            if card.status == "unknown":
+                match = Match(
+                    match.line, "not_found", label=f"the CMS has no contact {match.contact_id}"
+                )
+            elif card.contact is not None:
+                match = Match(match.line, "id", match.contact_id, contact_label(card.contact))
+        checked.append(match)
+    return checked
+
+
+def name_in_label(label: str, contact_id: int) -> str | None:
+    """The name in a contact's label ("Joan Ellison (#1042), Vicar" -> "Joan Ellison"), or
+    None when the label names nobody ("Contact #1042")."""
+    name, marker, _ = label.partition(f" (#{contact_id})")
+    return name.strip() or None if marker else None

@@ -172,6 +172,8 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         return _refused(args, {"contact_id": message})
     submission = recorded.submission
     assert submission is not None
+    if recorded.contact is not None and not args.json:
+        print(f"Contact: {_who_line(recorded.contact)}")
     codes = {State.RECORDED: EXIT_OK, State.REJECTED: EXIT_CMS_REJECTED}
     code = codes.get(
         submission.state, EXIT_NOT_FOUND if submission.state is State.NOT_FOUND else EXIT_ERROR
@@ -181,6 +183,14 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(render_outcome(submission))
     return code
+
+
+def _who_line(contact: Any) -> str:
+    """Who the contact is, on one line, made safe for the terminal."""
+    from bot.catalogue import contact_label
+    from bot.text import one_line
+
+    return one_line(contact_label(contact), 200)
 
 
 def _refused(args: argparse.Namespace, errors: dict[str, str]) -> int:
@@ -203,6 +213,7 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
             "id",
             "state",
             "contact_id",
+            "contact_name",
             "course_id",
             "qualification_id",
             *fields.DATE_FIELDS,
@@ -222,10 +233,31 @@ def _submission_json(submission: Submission) -> dict[str, Any]:
     )
 
 
+def _contact(name: str | None, contact_id: int) -> str:
+    """A contact in a row: "Joan Ellison (#1042)", or the number alone (made safe: one line)."""
+    from bot.text import person
+
+    return person(name, contact_id) if name else str(contact_id)
+
+
+def _one_line(text: str) -> str:
+    from bot.text import one_line
+
+    return one_line(text)
+
+
+def _course_shown(name: str | None, course_id: int) -> str:
+    from bot.text import one_line
+
+    shown = one_line(name) if name else ""
+    return f"{shown} (#{course_id})" if shown else str(course_id)
+
+
 def render_outcome(submission: Submission) -> str:
     """The outcome as plain text, for the terminal."""
     from bot.dates import NO_EXPIRY
     from bot.store import State
+    from bot.text import one_line, person
 
     dates = ", ".join(
         f"{name.removesuffix('_at')} {value.isoformat()}"
@@ -242,7 +274,8 @@ def render_outcome(submission: Submission) -> str:
         dates = f"{dates}, no expiry (as typed)" if dates else "no expiry (as typed)"
     if submission.state is State.RECORDED:
         lines = [
-            f"Recorded {submission.course_name} for contact {submission.contact_id} "
+            f"Recorded {one_line(submission.course_name or '', 200)} for "
+            f"{person(submission.contact_name, submission.contact_id)} "
             f"(CMS record {submission.record_id}).",
         ]
         if submission.qualification_name:
@@ -409,8 +442,10 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         else:
             result = s.reason or ""
         print(
-            f"#{s.id:<5} {_local(s.created_at, settings)}  {who:<12} contact {s.contact_id:<6} "
-            f"course {s.course_id:<4} {dates}  {s.state.value:<9} {result}".rstrip()
+            f"#{s.id:<5} {_local(s.created_at, settings)}  {who:<12} "
+            f"contact {_contact(s.contact_name, s.contact_id):<6} "
+            f"course {_course_shown(s.course_name, s.course_id):<4} {dates}  "
+            f"{s.state.value:<9} {result}".rstrip()
         )
         for c in corrections.get(s.id, []):
             print(f"       {_correction_line(c, settings)}")
@@ -484,8 +519,10 @@ def cmd_expiring(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'expires':<10}  {'days':>4}  {'contact':<8} {'course':<36} recorded by")
     for e in found:
         print(
-            f"{e.expires_at.isoformat():<10}  {e.days_left:>4}  {e.contact_id:<8} "
-            f"{e.course:<36} {e.recorded_by}"
+            f"{e.expires_at.isoformat():<10}  {e.days_left:>4}  "
+            f"{_contact(e.contact_name, e.contact_id):<8} "
+            f"{_one_line(e.course):<36} "
+            f"{e.recorded_by}"
         )
     return EXIT_OK
 

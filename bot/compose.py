@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import CourseCatalogue
 from bot.cms.client import CMSClient
-from bot.errors import ConfigError, SlackFailure
+from bot.cms.models import Contact
+from bot.errors import CMSError, CMSNotFound, ConfigError, SlackFailure, SubmissionInvalid
 from bot.recording import Recorder
 from bot.renewals import RenewalRules, renewals_from_settings
 from bot.settings import Settings
@@ -140,6 +141,8 @@ class Recorded:
     checked: Checked
     duplicate: Submission | None = None
     submission: Submission | None = None
+    #: Who the contact is, as the CMS said before anything was sent (None: it could not say).
+    contact: Contact | None = None
 
 
 def record(settings: Settings, typed: Typed, *, allow_duplicate: bool = False) -> Recorded:
@@ -150,14 +153,38 @@ def record(settings: Settings, typed: Typed, *, allow_duplicate: bool = False) -
     core.recorder.attach(notifier.frontend, notifier)
     try:
         checked = core.recorder.check(typed)
+        contact = look_up_contact(core.cms, checked.contact_id)
         duplicate = core.recorder.probable_duplicate(checked)
         if duplicate is not None and not allow_duplicate:
-            return Recorded(checked, duplicate=duplicate)
-        submission = core.recorder.submit(typed, Origin(frontend="cli"), checked=checked)
+            return Recorded(checked, duplicate=duplicate, contact=contact)
+        submission = core.recorder.submit(
+            typed,
+            Origin(frontend="cli"),
+            checked=checked,
+            contact_name=contact.display_name if contact is not None else None,
+        )
         done = notifier.outcomes.get(submission.id) or core.store.get(submission.id)
-        return Recorded(checked, submission=done)
+        return Recorded(checked, submission=done, contact=contact)
     finally:
         core.close()
+
+
+def look_up_contact(cms: CMSClient, contact_id: int) -> Contact | None:
+    """Who `contact_id` is, asked of the CMS before anything is written (a command line may
+    wait for it). Raises `SubmissionInvalid` when the CMS has no such contact; None when
+    the CMS could not say (the POST's own answer then tells)."""
+    try:
+        return cms.get_contact(contact_id)
+    except CMSNotFound:
+        raise SubmissionInvalid(
+            {
+                "contact_id": f"The CMS has no contact {contact_id} in this diocese; "
+                "nothing was sent. Check the number."
+            }
+        ) from None
+    except CMSError as exc:
+        log.info("could not look contact %d up: %s", contact_id, type(exc).__name__)
+        return None
 
 
 @dataclass

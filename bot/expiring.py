@@ -38,6 +38,8 @@ class Expiring:
     user_id: str | None
     user_name: str | None
     frontend: str
+    #: The contact's name as last seen (kept in the log), if known.
+    contact_name: str | None = None
 
     @property
     def course(self) -> str:
@@ -61,12 +63,14 @@ class Expiring:
             user_id=submission.user_id,
             user_name=submission.user_name,
             frontend=submission.frontend,
+            contact_name=submission.contact_name,
         )
 
     def as_json(self) -> dict[str, Any]:
         return {
             "submission_id": self.submission_id,
             "contact_id": self.contact_id,
+            "contact_name": self.contact_name,
             "course_id": self.course_id,
             "course_name": self.course_name,
             "expires_at": self.expires_at.isoformat(),

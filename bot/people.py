@@ -15,6 +15,7 @@ Nothing here knows Slack.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -126,6 +127,16 @@ class ContactBook:
         if now - at >= (self._ttl if who is not None else UNKNOWN_TTL):
             return None
         return who is not None, who
+
+    def name_of(self, contact_id: int) -> str | None:
+        """The contact's name if it is held, at once (never waits for the CMS); when it is
+        not, a lookup is started on the book's own threads (budget permitting), so the name
+        is known next time."""
+        card = self.cached(contact_id)
+        if card.status == "unchecked" and contact_id > 0:
+            with contextlib.suppress(RuntimeError):  # shut down
+                self.lookup(contact_id, records=False)
+        return card.name
 
     def forget(self, contact_id: int) -> None:
         """Drop what is held for the contact (the bot just wrote for them)."""

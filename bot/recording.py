@@ -38,6 +38,7 @@ from queue import Queue
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.bulk import name_in_label
 from bot.cms.client import CMSClient
 from bot.cms.models import CourseRecord, NewCourseRecord
 from bot.correcting import Corrector
@@ -82,6 +83,11 @@ def record_of(submission: Submission) -> NewCourseRecord:
 
 
 Listener = Callable[[Submission], None]
+#: A contact's name by id, from memory at once (None when not known; never the CMS on the
+#: caller's thread).
+ContactNames = Callable[[int], str | None]
+#: Longest name kept in the log.
+MAX_NAME = 200
 
 
 class Notifier(Protocol):
@@ -133,6 +139,9 @@ class Recorder:
         #: A course's name by id, for rules keyed by name (the Slack app sets its catalogue's;
         #: it must answer at once, from memory).
         self.course_names = course_names
+        #: A contact's name by id, at once, from memory (the Slack app sets its contact
+        #: book's): kept in the log as the name last seen.
+        self.contact_names: ContactNames | None = None
         self.cms = cms
         self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
         self.workers = workers
@@ -199,11 +208,14 @@ class Recorder:
         *,
         checked: Checked | None = None,
         batch_id: int | None = None,
+        contact_name: str | None = None,
     ) -> Submission:
         """Store a checked submission as `pending` and return it; do not send it.
 
         With the key of an earlier submission of the same content, returns that one
         unchanged; the key of an earlier one with other content is stored anew (`seen`).
+        `contact_name`: the contact's name as the front end saw it (else `contact_names` is
+        asked).
         """
         key = origin.key or f"{origin.frontend}:{uuid.uuid4()}"
         if origin.key:
@@ -227,6 +239,7 @@ class Recorder:
                 "notes": checked.notes,
                 "filled": checked.filled,
                 "batch_id": batch_id,
+                "contact_name": self.seen_name(checked.contact_id, contact_name),
             }
         )
         if created:
@@ -241,6 +254,11 @@ class Recorder:
         own key (a repeat returns the stored ones), and mark the batch `recording`."""
         typed = Typed(**batch.typed)
         checked = self.check_common(typed)
+        labels = {
+            int(m["contact_id"]): str(m.get("label") or "")
+            for m in batch.matches
+            if isinstance(m.get("contact_id"), int)
+        }
         submissions = []
         for contact_id in contact_ids:
             person = Typed(**{**typed.model_dump(), "contact_id": str(contact_id)})
@@ -258,6 +276,7 @@ class Recorder:
                     origin,
                     checked=replace(checked, contact_id=contact_id),
                     batch_id=batch.id,
+                    contact_name=name_in_label(labels.get(contact_id, ""), contact_id),
                 )
             )
         self.store.update_batch(batch.id, state=BatchState.RECORDING, contact_ids=list(contact_ids))
@@ -280,6 +299,18 @@ class Recorder:
             renewals=self.renewals,
             course_names=self.course_names,
         )
+
+    def seen_name(self, contact_id: int, given: str | None = None) -> str | None:
+        """The contact's name as last seen: the contact book's (the newest), else `given`
+        (what the front end saw), cut to `MAX_NAME`. Never asks the CMS on this thread."""
+        known = None
+        if self.contact_names is not None:
+            try:
+                known = self.contact_names(contact_id)
+            except Exception:
+                log.exception("could not tell contact %d's name", contact_id)
+        name = (known or given or "").strip()
+        return name[:MAX_NAME] or None
 
     def set_message(self, submission_id: int, message_ts: str, channel_id: str) -> Submission:
         """Remember the message a front end posted about a submission (its thread's parent)."""
@@ -416,6 +447,15 @@ class Recorder:
     def _finish(
         self, submission_id: int, state: State, started: float, **changes: object
     ) -> Submission:
+        if self.contact_names is not None and "contact_name" not in changes:
+            try:  # the name as last seen, kept with the outcome (best effort)
+                before = self.store.get(submission_id)
+            except StoreError:
+                before = None
+            if before is not None:
+                name = self.seen_name(before.contact_id, before.contact_name)
+                if name != before.contact_name:
+                    changes["contact_name"] = name
         submission = self._write(
             submission_id,
             state.value,

@@ -112,6 +112,8 @@ class Submission(BaseModel):
     #: Who is sending it now (`Holder.token`), and until when the lease holds.
     claimed_by: str | None = None
     lease_until: dt.datetime | None = None
+    #: The contact's name as last seen (the contact book, a session's match, the CMS).
+    contact_name: str | None = None
 
 
 class BatchState(StrEnum):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["MAX_MARKS", "safe_display"]
+__all__ = ["MAX_MARKS", "NAME_MAX", "one_line", "person", "safe_display"]
 
 #: Most combining marks kept on one letter (Vietnamese and pointed Hebrew need two or three).
 MAX_MARKS = 4
@@ -98,3 +98,22 @@ def _clean(text: str) -> str:
             marks = 0
         out.append(char)
     return unicodedata.normalize("NFC", "".join(out))  # what was split may now compose
+
+
+#: Longest name shown in one line (a contact's or a course's name as last seen).
+NAME_MAX = 80
+
+
+def one_line(text: str, limit: int = NAME_MAX) -> str:
+    """`text` made safe (`safe_display`), on one line (any run of whitespace, newlines
+    included, made one space) and cut to `limit` characters, ending in "…" when cut. For
+    names put into a sentence or a row: a name cannot start a line of its own."""
+    text = " ".join(safe_display(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def person(name: str | None, contact_id: int) -> str:
+    """A contact as shown to people: "Joan Ellison (#1042)" when a name is known, else
+    "contact 1042" (plain text: escape it for mrkdwn)."""
+    shown = one_line(name) if name else ""
+    return f"{shown} (#{contact_id})" if shown else f"contact {contact_id}"

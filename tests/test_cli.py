@@ -68,8 +68,9 @@ def test_record_success_prints_the_cms_names(env: dict[str, str], sandbox: CMSSa
     assert result.returncode == 0, result.stderr
     held = sandbox.records(1042)
     assert len(held) == 1
-    assert f"Recorded Safeguarding Foundations for contact 1042 (CMS record {held[0]['id']})." in (
-        result.stdout
+    assert (  # the contact named (issue 14), no longer "for contact 1042"
+        "Recorded Safeguarding Foundations for Joan Patricia Ellison (#1042) "
+        f"(CMS record {held[0]['id']})." in result.stdout
     )
     assert "Qualification: Safeguarding Foundations certificate" in result.stdout
     assert "completed 2025-03-12, expires 2028-03-12" in result.stdout
@@ -122,10 +123,12 @@ def test_record_cms_400_exits_3(env: dict[str, str]) -> None:
     assert "course_id" in json.loads(result.stdout)["errors"]
 
 
-def test_record_unknown_contact_exits_4(env: dict[str, str]) -> None:
+def test_record_unknown_contact_is_refused_before_sending(env: dict[str, str]) -> None:
+    # Issue 14: the contact is looked up first, so an unknown number is refused (2), not a
+    # 404 after sending (4).
     result = run(env, "record", "424242", "--course", "2")
-    assert result.returncode == 4
-    assert "Contact 424242 was not found in the CMS." in result.stdout
+    assert result.returncode == 2
+    assert "The CMS has no contact 424242 in this diocese" in result.stderr
 
 
 def test_record_cms_down_exits_1(env: dict[str, str], sandbox: CMSSandbox) -> None:

@@ -100,13 +100,15 @@ def test_a_course_is_recorded_and_the_thread_shows_what_the_cms_holds(tmp_path: 
     assert "Completed [yesterday]: " in out
     thread = after(out, "[#training] record-course: @admin is recording Safeguarding Foundations")
     lines = thread.splitlines()
-    assert "for contact 1042" in lines[0]
-    assert lines[1].startswith("    ↳ ✅ Recorded Safeguarding Foundations for contact 1042.")
+    assert "for Joan Patricia Ellison (#1042)" in lines[0]
+    assert lines[1].startswith(
+        "    ↳ ✅ Recorded Safeguarding Foundations for Joan Patricia Ellison (#1042)."
+    )
     assert "      Qualification: Safeguarding Foundations certificate" in lines
     assert any(line.startswith("      CMS record: ") for line in lines)
     assert any(line.startswith("      Expires: ") for line in lines)
     history = after(out, "> history").splitlines()[1]
-    assert "contact 1042" in history
+    assert "contact Joan Patricia Ellison (#1042)" in history
     assert "recorded" in history
     assert "record " in history
 
@@ -134,7 +136,7 @@ def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_agai
     assert '  ✗ "31/02/2025" is not a real date: February 2025 has only 28 days.' in (before_thread)
     prompts = [line for line in before_thread.splitlines() if "]: " in line or line.endswith(": ")]
     assert prompts == ["Completed [31/02/2025]: last tuesday"]
-    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in out
+    assert "↳ ✅ Recorded Safeguarding Foundations for Joan Patricia Ellison (#1042)." in out
     assert "completed=" in after(out, "> history")
 
 
@@ -160,7 +162,7 @@ def test_a_cms_refusal_is_shown_in_the_thread_and_the_form_reopens(tmp_path: Pat
     reopened = after(out, "> click open")
     assert "Qualification [Qualification #25]: -" in reopened
     assert "Completed [yesterday]: " in reopened
-    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in reopened
+    assert "↳ ✅ Recorded Safeguarding Foundations for Joan Patricia Ellison (#1042)." in reopened
 
 
 @pytest.mark.slow
@@ -295,7 +297,7 @@ def test_with_allowed_users_set_the_console_is_the_first_of_them(tmp_path: Path)
     assert_clean_exit(code, out, err)
     assert "You are @u0boss (U0BOSS) in #training." in out
     assert "@u0boss is recording Safeguarding Foundations" in out
-    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in out
+    assert "↳ ✅ Recorded Safeguarding Foundations for Joan Patricia Ellison (#1042)." in out
     assert "(only visible to you) record-course: Sorry, you are not on the list" in out
 
 
@@ -317,7 +319,7 @@ def test_with_cms_credentials_it_talks_to_that_cms(tmp_path: Path) -> None:
         posted = [c for c in cms.calls if c[0] == "POST"]
     assert_clean_exit(code, out, err)
     assert f"CMS: {cms.base_url} (the REAL CMS" in out
-    assert "↳ ✅ Recorded Bell Ringing Safety for contact 1042." in out
+    assert "↳ ✅ Recorded Bell Ringing Safety for Joan Patricia Ellison (#1042)." in out
     assert len(posted) == 1
 
 
@@ -369,7 +371,8 @@ def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path
         "Safeguarding Foundations, completed yesterday: check the names, then Record.",
         "Found (2)",
         "• Susan Okafor (#1003), Parish Safeguarding Officer, St Peter, Thornbury  ← “Okafor”",
-        "• Contact #1042  ← “1042”",
+        "• Joan Patricia Ellison (#1042), Tower Captain, St Mary the Virgin, Little Ashby"
+        "  ← “1042”",  # a pasted number shown by name (issue 14)
         "Which “Revd”? (required)",
         "    1. Maggie Holloway (#1001), Vicar, St Mary the Virgin, Little Ashby",
         "    2. Jonathan Mark Ashworth (#1009), Canon Precentor, Cathedral",
@@ -389,7 +392,12 @@ def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path
     assert lines[summary + 4].lstrip().startswith("[Correct Susan Okafor")
     assert "> history 4" in lines[summary + 5 : summary + 8]  # the prompt came back after it
     history = after(out, "> history 4").splitlines()[1:4]
-    assert sorted(line.split()[5] for line in history) == ["1003", "1009", "1042"]
+    # Named in the history (issue 14): "contact Joan Patricia Ellison (#1042)".
+    assert sorted(line.split("(#")[1].split(")")[0] for line in history) == [
+        "1003",
+        "1009",
+        "1042",
+    ]
     assert all("recorded" in line for line in history)
 
 

@@ -98,7 +98,7 @@ def test_a_correction_from_the_thread_reaches_the_cms_once_and_is_told_there(
     ]
     text = str(view["blocks"])
     assert "Safeguarding Foundations" in text
-    assert "contact 1042" in text
+    assert "Joan Patricia Ellison (#1042)" in text  # named (issue 14), no longer "contact 1042"
     assert "Recorded by mistake?" in text
     values = as_filled(view)
     assert values["completed_at"] == "3 March 2025"

@@ -203,6 +203,7 @@ def test_the_command_as_json(filled_log: Path, capsys: pytest.CaptureFixture[str
     rows = json.loads(capsys.readouterr().out)
     assert rows[0] == {
         "contact_id": 1042,
+        "contact_name": None,
         "course_id": 2,
         "course_name": "Safeguarding Foundations",
         "days_left": 4,

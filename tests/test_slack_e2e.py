@@ -308,7 +308,8 @@ def test_reopen_button_opens_the_form_filled_in_as_before(app: LiveApp) -> None:
     app.harness.block_actions(REOPEN_ACTION, value=str(submission.id))
     calls = app.slack.wait_for("views.open", count=2)
     reopened = calls[-1].response["view"]
-    blocks = {b["block_id"]: b["element"] for b in reopened["blocks"]}
+    # Inputs only: the contact is shown by name in a note under it (issue 14).
+    blocks = {b["block_id"]: b["element"] for b in reopened["blocks"] if b["type"] == "input"}
     assert blocks["contact_id"]["initial_option"]["value"] == "1042"
     assert blocks["course_id"]["initial_option"]["value"] == "999"
     assert blocks["completed_at"]["initial_value"] == "last Tuesday"

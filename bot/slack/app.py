@@ -72,6 +72,7 @@ def attach_live_form(bot: SlackBot) -> None:
     recorder = bot.recorder
     book = ContactBook(recorder.cms, remember=recorder.store.remember_qualifications)
     recorder.add_listener(lambda submission: book.forget(submission.contact_id))
+    recorder.contact_names = book.name_of  # names kept in the log, from memory
     bot.people = book
     bot.previews = Previewer(bot.client, today=recorder.today, book=book)
 

@@ -119,7 +119,7 @@ def confirm_page(bot: SlackBot, batch: Batch) -> dict[str, Any]:
         if m.status == "several"
     ]
     missing = [
-        f"“{m.line}”" + (f" ({m.label})" if m.status == "error" else "")
+        f"“{m.line}”" + (f" ({m.label})" if m.label else "")
         for m in matches
         if m.status in ("not_found", "error")
     ]

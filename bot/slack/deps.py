@@ -71,15 +71,17 @@ class SlackBot:
         *,
         channel_id: str | None = None,
         user_id: str | None = None,
+        then: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         """`views.open` at once on a thread of our own, so the request is answered meanwhile.
+        `then` is called (on that thread) with the view as Slack opened it (id and hash).
 
         A trigger lives 3 seconds: a form still waiting for a thread `TRIGGER_BUDGET`
         seconds after its request came is not sent (Slack would refuse it), and a form that
         cannot be opened is told to the person (`channel_id`, `user_id`) by an ephemeral
         message asking them to try again."""
         received = self.clock()
-        self.views.submit(self._open_view, trigger_id, view, received, channel_id, user_id)
+        self.views.submit(self._open_view, trigger_id, view, received, channel_id, user_id, then)
 
     def _open_view(
         self,
@@ -88,6 +90,7 @@ class SlackBot:
         received: float,
         channel_id: str | None,
         user_id: str | None,
+        then: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         waited = self.clock() - received
         if waited > TRIGGER_BUDGET:
@@ -95,12 +98,19 @@ class SlackBot:
             self._tell_try_again(channel_id, user_id)
             return
         try:
-            self.client.views_open(trigger_id=trigger_id, view=view)
-            return
+            opened = self.client.views_open(trigger_id=trigger_id, view=view)
         except SlackFailure as exc:
             log.warning("could not open the form: %s", exc)
         except Exception:
             log.exception("could not open the form")
+        else:
+            shown = opened.get("view")
+            if then is not None and isinstance(shown, dict):
+                try:
+                    then(shown)
+                except Exception:
+                    log.exception("could not follow up an opened form")
+            return
         self._tell_try_again(channel_id, user_id)
 
     def _tell_try_again(self, channel_id: str | None, user_id: str | None) -> None:

@@ -34,9 +34,10 @@ from bot.errors import SlackFailure
 from bot.expiring import DEFAULT_DAYS, Expiring, expiring
 from bot.fields import FIELD_LABELS
 from bot.slack.deps import SlackBot
-from bot.slack.messages import CORRECT_ACTION, RETRY_ACTION, human_date
+from bot.slack.messages import CORRECT_ACTION, RETRY_ACTION, contact_shown, human_date
 from bot.slack.mrkdwn import clip, escape
 from bot.store import Correction, CorrectionState, State, Submission
+from bot.text import person
 
 __all__ = [
     "MAX_EXPIRING",
@@ -163,7 +164,7 @@ def home_view(
     ]
     for submission in failures[:MAX_FAILURES]:
         text = (
-            f"{_course(submission, names)} for contact {submission.contact_id}, "
+            f"{_course(submission, names)} for {contact_shown(submission)}, "
             f"{_when(submission.created_at, today, zone)}\n{_outcome(submission)}"
         )
         retry = ButtonElement(
@@ -180,7 +181,7 @@ def home_view(
     blocks += [DividerBlock(), _header("Your recent submissions", "recent")]
     for submission in recent[:MAX_RECENT]:
         text = (
-            f"{_course(submission, names)} for contact {submission.contact_id}, "
+            f"{_course(submission, names)} for {contact_shown(submission)}, "
             f"{_when(submission.created_at, today, zone)}\n{_outcome(submission)}"
         )
         blocks.append(_recent_section(submission, text, (corrections or {}).get(submission.id)))
@@ -194,7 +195,7 @@ def home_view(
         blocks.append(
             _section(
                 f"*{human_date(record.expires_at)}* ({_days_left(record.days_left)}): "
-                f"{course} for contact {record.contact_id}, "
+                f"{course} for {escape(person(record.contact_name, record.contact_id))}, "
                 f"recorded by {escape(record.recorded_by)}"
             )
         )

@@ -15,8 +15,9 @@ from bot.cms.models import DATE_FIELDS
 from bot.correction import MISTAKE, changed_fields, describe_changes, describe_wanted
 from bot.dates import NO_EXPIRY
 from bot.fields import FIELD_LABELS
-from bot.slack.mrkdwn import clip, escape
+from bot.slack.mrkdwn import clip, escape, plain
 from bot.store import Correction, CorrectionState, State, Submission
+from bot.text import person
 
 #: action_id of the button on a failed reply that reopens the form, filled in as before.
 REOPEN_ACTION = "reopen_form"
@@ -84,16 +85,18 @@ def _date_lines(submission: Submission) -> list[str]:
     return lines
 
 
+def contact_shown(submission: Submission, name: str | None = None) -> str:
+    """The submission's contact for mrkdwn: "Joan Ellison (#1042)" (`name`, else the name
+    last seen, kept in the log), or "contact 1042" when no name is known; escaped."""
+    return escape(person(name or submission.contact_name, submission.contact_id))
+
+
 def parent_message(
     submission: Submission, *, course_name: str | None = None, contact_name: str | None = None
 ) -> Message:
     """The message in the channel that the outcome is threaded under."""
     who = f"<@{escape(submission.user_id)}>" if submission.user_id else "Someone"
-    contact = (
-        escape(contact_name) + f" (#{submission.contact_id})"
-        if contact_name
-        else (f"contact {submission.contact_id}")
-    )
+    contact = contact_shown(submission, contact_name)
     status = {
         State.PENDING: ":hourglass_flowing_sand: sending to the CMS…",
         State.SENDING: ":hourglass_flowing_sand: sending to the CMS…",
@@ -136,7 +139,7 @@ def outcome_message(submission: Submission) -> Message:
     if submission.state is State.RECORDED:
         lines = [
             f":white_check_mark: Recorded *{escape(submission.course_name or '')}* "
-            f"for contact {submission.contact_id}.",
+            f"for {contact_shown(submission)}.",
         ]
         if submission.qualification_name:
             lines.append(f"Qualification: *{escape(submission.qualification_name)}*")
@@ -207,8 +210,10 @@ _ICONS = {
 
 
 def _person(submission: Submission, names: Mapping[int, str]) -> str:
+    """How a session's summary names the person: the label their match was shown with, else
+    the name last seen (`contact_shown`)."""
     name = names.get(submission.contact_id)
-    return escape(name) if name else f"contact {submission.contact_id}"
+    return clip(escape(name), 200) if name else contact_shown(submission)
 
 
 def batch_message(
@@ -290,7 +295,7 @@ def correct_button(submission_id: int, text: str = "Correct this record") -> dic
     return {
         "type": "button",
         "action_id": CORRECT_ACTION,
-        "text": {"type": "plain_text", "text": clip(text, 75)},
+        "text": {"type": "plain_text", "text": plain(text, 75)},
         "value": str(submission_id),
     }
 
@@ -318,7 +323,10 @@ def session_correct_blocks(
     rows: list[dict[str, Any]] = []
     for start in range(0, min(len(recorded), 100), 5):
         buttons = [
-            correct_button(s.id, f"Correct {names.get(s.contact_id) or f'contact {s.contact_id}'}")
+            correct_button(
+                s.id,
+                "Correct " + (names.get(s.contact_id) or person(s.contact_name, s.contact_id)),
+            )
             for s in recorded[start : start + 5]
         ]
         rows.append({"type": "actions", "block_id": f"correct_{start}", "elements": buttons})

@@ -138,6 +138,28 @@ class Previewer:
             return False
         return True
 
+    def opened(self, view: Mapping[str, Any], texts: Mapping[str, str]) -> bool:
+        """Show the notes of a form just opened, filled in with `texts` (block id -> text:
+        what it was opened with; Slack's answer to ``views.open`` holds no state yet). Any
+        action of the person's is newer and wins."""
+        if not isinstance(view.get("id"), str):
+            return False
+        values = {name: {name: {"value": text}} for name, text in texts.items() if text}
+        filled = {**view, "state": {"values": values}}
+        job = _Job(str(view["id"])[:60], str(view.get("hash") or ""), 0.0, filled)
+        with self._lock:
+            if self._closed or job.view_id in self._latest or job.view_id in self._shown_ts:
+                return False
+            self._latest[job.view_id] = job
+            if job.view_id in self._running:
+                return True
+            self._running.add(job.view_id)
+        try:
+            self._executor.submit(self._drain, job.view_id)
+        except RuntimeError:
+            return False
+        return True
+
     def _drain(self, view_id: str) -> None:
         while True:
             with self._lock:

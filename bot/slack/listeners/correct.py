@@ -27,8 +27,10 @@ from bot.slack.deps import SlackBot, bind
 from bot.slack.listeners.record import submission_of
 from bot.slack.messages import CORRECT_ACTION
 from bot.slack.payloads import actor, read_form, team_id
+from bot.slack.previewer import LOOKUP_WAIT
 from bot.store import StoreError, Submission
 from bot.submission import Origin
+from bot.text import person
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,10 @@ def _thread(bot: SlackBot, submission: Submission) -> tuple[str | None, str | No
 
 
 def _person(bot: SlackBot, submission: Submission) -> str:
+    """Who the record is of: the name last seen (the log), a session's match, else the
+    contact book (this runs on a thread of our own), else the number."""
+    if submission.contact_name:
+        return person(submission.contact_name, submission.contact_id)
     if submission.batch_id is not None:
         try:
             batch = bot.recorder.store.batch(submission.batch_id)
@@ -105,6 +111,9 @@ def _person(bot: SlackBot, submission: Submission) -> str:
         for match in batch.matches if batch else []:
             if match.get("contact_id") == submission.contact_id and match.get("label"):
                 return f"{str(match['label'])[: _NAME_MAX - 20]} (#{submission.contact_id})"
+    if bot.people is not None:
+        card = bot.people.card_within(submission.contact_id, LOOKUP_WAIT, records=False)
+        return person(card.name, submission.contact_id)
     return f"contact {submission.contact_id}"
 
 

@@ -4,17 +4,19 @@ again?", and the buttons under a reply (reopen the form, retry the submission)."
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import tzinfo
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.catalogue import contact_label
 from bot.errors import SubmissionInvalid
 from bot.slack import views
 from bot.slack.bulk import session_form, wants_session
 from bot.slack.commandtext import parse_command_text
 from bot.slack.deps import SlackBot, bind
+from bot.slack.live_form import with_notes
 from bot.slack.lookups import card_for, held_by_cms, unknown_contact
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.slack.payloads import (
@@ -25,6 +27,7 @@ from bot.slack.payloads import (
     read_form,
     team_id,
 )
+from bot.slack.previewer import CONTACT_BLOCK, contact_note
 from bot.store import State, StoreError, Submission
 from bot.submission import MAX_ID, Origin, Typed
 
@@ -62,7 +65,27 @@ def open_form(ack: Ack, command: dict[str, Any], *, bot: SlackBot) -> None:
         view,
         channel_id=str(command.get("channel_id") or "") or None,
         user_id=str(command.get("user_id") or "") or None,
+        then=None if session else follow_up(bot, typed),
     )
+
+
+def follow_up(bot: SlackBot, typed: Typed) -> Callable[[dict[str, Any]], None] | None:
+    """What to do once a form opened with a contact given by number: when the book did not
+    know who it is (the form shows the number), the live form shows them once looked up
+    (the lookup is started now, in the background)."""
+    contact_id = _option_id(typed.contact_id)
+    if contact_id is None or bot.people is None or bot.previews is None:
+        return None
+    if bot.people.cached(int(contact_id)).status != "unchecked":
+        return None  # shown already (by name, or as unknown)
+    bot.people.lookup(int(contact_id))
+    previews = bot.previews
+    texts = {name: text for name, text in typed.model_dump().items() if text}
+
+    def show(opened: dict[str, Any]) -> None:
+        previews.opened(opened, texts)
+
+    return show
 
 
 def typed_from_command(bot: SlackBot, text: str) -> Typed:
@@ -96,20 +119,28 @@ def form_for(bot: SlackBot, typed: Typed, metadata: FormMetadata) -> dict[str, A
     if (course_id := _option_id(typed.course_id)) is not None:
         course = bot.catalogue.get(int(course_id))
         course_option = (course.name if course else f"Course #{course_id}", course_id)
+    card = None
     if (contact_id := _option_id(typed.contact_id)) is not None:
-        contact_option = (f"Contact #{contact_id}", contact_id)
+        card = bot.people.cached(int(contact_id)) if bot.people is not None else None
+        if card is not None and card.contact is not None:
+            contact_option = (contact_label(card.contact), contact_id)
+        else:
+            contact_option = (f"Contact #{contact_id}", contact_id)
     if (qualification_id := _option_id(typed.qualification_id)) is not None:
         qualification_option = (f"Qualification #{qualification_id}", qualification_id)
     initial = {
         name: value for name, value in typed.model_dump().items() if name.endswith("_at") and value
     }
-    return views.record_modal(
+    form = views.record_modal(
         private_metadata=metadata.dump(),
         initial=initial,
         contact_option=contact_option,
         course_option=course_option,
         qualification_option=qualification_option,
     )
+    if card is not None and card.status != "unchecked":  # who it is, under the contact
+        form = with_notes(form, {CONTACT_BLOCK: contact_note(card, bot.recorder.today())})
+    return form
 
 
 # -- pick-lists ------------------------------------------------------------------------------

@@ -16,13 +16,22 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.bulk import Match, chosen_contacts, match_attendance, parse_attendance, resolve
+from bot.bulk import (
+    Match,
+    check_numbers,
+    chosen_contacts,
+    match_attendance,
+    parse_attendance,
+    resolve,
+)
 from bot.cms.models import Contact
-from bot.errors import SlackFailure, SubmissionInvalid
+from bot.errors import CMSError, CMSNotFound, SlackFailure, SubmissionInvalid
+from bot.people import Card
 from bot.slack import views
 from bot.slack.bulk import (
     NEED_PEOPLE,
@@ -115,7 +124,7 @@ def _match_in_background(bot: SlackBot, batch_id: int, view_id: str) -> None:
         return bot.recorder.cms.search_contacts(text, limit=10)
 
     batch = store.batch(batch_id)
-    found = match_attendance(batch.attendance, search)
+    found = check_numbers(match_attendance(batch.attendance, search), partial(_who, bot))
     matches = [Match.from_json(m) for m in batch.matches] + found
     batch = store.update_batch(
         batch_id,
@@ -126,6 +135,25 @@ def _match_in_background(bot: SlackBot, batch_id: int, view_id: str) -> None:
         bot.client.views_update(view_id=view_id, view=confirm_page(bot, batch))
     except SlackFailure as exc:
         log.warning("batch %s: could not show the matches: %s", batch_id, exc)
+
+
+def _who(bot: SlackBot, contact_id: int) -> Card:
+    """Who a pasted number is, before anything is written: from the contact book, else
+    asked of the CMS like the name searches (this runs on a thread of our own)."""
+    if bot.people is not None:
+        card = bot.people.card(contact_id, records=False)
+        if card.status != "unchecked":
+            return card
+    try:
+        contact = bot.recorder.cms.get_contact(contact_id)
+    except CMSNotFound:
+        return Card(contact_id, "unknown")
+    except CMSError as exc:
+        log.info("could not look contact %d up: %s", contact_id, type(exc).__name__)
+        return Card(contact_id, "unchecked")
+    if bot.people is not None:
+        bot.people.note(contact)
+    return Card(contact_id, "found", contact)
 
 
 def _match_guarded(bot: SlackBot, batch_id: int, view_id: str) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt.request import BoltRequest
 
 from bot.local.console.form import Cancelled, Field, Form
+from bot.local.console.live import FieldActions
 from bot.local.console.render import clean
 from bot.local.console.terminal import Terminal
 from bot.local.console.thread import Button, ThreadPrinter
@@ -351,7 +352,14 @@ class Console:
 
     def _show(self, view: Mapping[str, Any], indent: str = "") -> Form:
         """Print `view`'s title and text; the form to fill in."""
-        form = Form(view, self.terminal, self._suggest(view))
+        actions = FieldActions(
+            self.standin,
+            self.terminal,
+            lambda payload: self.dispatch(payload_body(payload))[0],
+            view_id=str(view.get("id") or ""),
+            user=lambda: (self.user_id, self.user_name),
+        )
+        form = Form(view, self.terminal, self._suggest(view), actions)
         style = self.terminal.style
         rule = "──" if style.unicode else "--"
         self.terminal.say(style.bold(f"{rule} {form.title or 'Form'} {rule}"))

@@ -53,11 +53,12 @@ HELP = f"""\
   click [BUTTON]          press a [button] of the last message that has any (the first one,
                           or the one whose label starts with BUTTON)
   help                    this list
-  quit                    leave (Ctrl-D works too)
+  quit                    leave (Ctrl-D works too; so does Ctrl-C at this prompt)
 In a form: Enter keeps the value in [brackets] or skips an optional field, - clears it,
-/cancel closes the form. In a list: type a number to pick (several where a field takes
-several: 1 3), or new text to search again; such a field, like one that takes several
-lines, ends with an empty line."""
+/cancel (or Ctrl-C) closes the form. What the bot reads in a date or a contact shows under
+it; when it refuses, answer again (the same answer keeps it). In a list: type a number to
+pick (several where a field takes several: 1 3), or new text to search again; such a
+field, like one that takes several lines, ends with an empty line."""
 
 #: How long to wait for Bolt to open the form after a command (Slack's trigger lives 3 s).
 FORM_WAIT = 3.0

@@ -72,6 +72,8 @@ def assert_clean_exit(code: int, out: str, err: str) -> None:
     assert "Traceback" not in err + out
     assert out.rstrip().endswith("Bye.")
     assert "\x1b[" not in out  # piped: no escape codes
+    assert "[1m" not in out
+    assert "[0m" not in out
 
 
 # --- the scenarios of issue 6 ----------------------------------------------------------------
@@ -125,12 +127,16 @@ def test_a_bad_date_comes_back_with_the_reason_and_only_that_field_is_asked_agai
         "",  # no qualification
         "",
         "",
-        "31/02/2025",  # completed: no such day
+        "31/02/2025",  # completed: no such day, said under the field as it is typed
+        "31/02/2025",  # the same again: kept (the submission checks it)
         "",
         "last tuesday",  # completed, asked again
         "history",
     )
     assert_clean_exit(code, out, err)
+    typed = after(out, "Completed: 31/02/2025").splitlines()
+    assert typed[1].startswith('  ⚠️ "31/02/2025" is not a real date')
+    assert typed[2] == "  Answer again (the same answer keeps it, or Enter to leave it empty)."
     problems = after(out, "The form came back with problems:")
     before_thread = problems[: problems.index("[#training]")]
     assert '  ✗ "31/02/2025" is not a real date: February 2025 has only 28 days.' in (before_thread)
@@ -357,6 +363,7 @@ def test_a_pasted_attendance_list_is_matched_checked_and_recorded(tmp_path: Path
         "",  # the empty line ends it
         *[""] * 6,  # course and completed kept, the rest left empty
         "2",  # which Revd: Ashworth
+        "y",  # nothing is sent before yes
         "history 4",
     )
     assert_clean_exit(code, out, err)

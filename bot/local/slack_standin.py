@@ -532,6 +532,25 @@ class SlackStandIn:
         with self._lock:
             return copy.deepcopy(self._views[view_id])
 
+    def replace_view(
+        self, view_id: str, view: Mapping[str, Any], *, hash: str | None = None
+    ) -> dict[str, Any]:
+        """The app answered a submission of `view_id` with ``response_action: update``: as
+        Slack does, `view` takes its place (the same id, a new hash, input kept as for
+        ``views.update``), so a late ``views.update`` with the old hash gets
+        ``hash_conflict``. With `hash` (the view's hash when it was submitted), a view the
+        app has already updated since is left as it is. Returns the view as stored (a
+        copy); KeyError if there is none, ValueError if `view` is not a modal."""
+        with self._lock:
+            if view_id not in self._views:
+                raise KeyError(view_id)
+            if hash is not None and self._views[view_id]["hash"] != hash:
+                return copy.deepcopy(self._views[view_id])
+            try:
+                return self._store_view(dict(view), view_id=view_id)
+            except _Unanswered as exc:
+                raise ValueError(exc.error) from None
+
     # ------------------------------------------------------------------ answering
 
     def _answer(

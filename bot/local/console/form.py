@@ -13,6 +13,11 @@ How each kind of input is asked:
   static select with nothing chosen lists its options at once.
 - multi-select (``multi_static_select``, ``multi_external_select``): search and pick, as
   often as wanted (several numbers at once: ``1 3``); an empty line ends.
+
+A short list of its own (a ``static_select``) is listed whenever it is asked, with what it
+holds as the choice Enter keeps. An input block with ``dispatch_action`` answers as it is
+filled in: once its field is answered the `Changed` callable sends the action as Slack would
+and shows what the bot put under the field; a refusal there asks the field again.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from bot.local.console.render import clean, render_mrkdwn
 from bot.local.console.terminal import Terminal
 from bot.local.slack_requests import FieldValue
 
-__all__ = ["CANCEL", "Cancelled", "Field", "Form", "Suggest"]
+__all__ = ["CANCEL", "Cancelled", "Changed", "Field", "Form", "Suggest"]
 
 #: Typed at any question of a form, closes it (the modal's Cancel button).
 CANCEL = "/cancel"
@@ -38,6 +43,9 @@ _NUMBERS = re.compile(r"^\d+(?:-\d+)?(?:[\s,]+\d+(?:-\d+)?)*$")
 
 #: Asks the bot for a select's options: (field, typed text) -> [(label, value)].
 Suggest = Callable[["Field", str], list[tuple[str, str]]]
+#: Tells the bot a dispatching field was answered and shows its answer: (form, field) ->
+#: the bot's refusal of what the field holds, or None.
+Changed = Callable[["Form", "Field"], "str | None"]
 
 
 class Cancelled(Exception):
@@ -72,6 +80,8 @@ class Field:
     static_options: tuple[tuple[str, str], ...] = ()
     multiline: bool = False
     max_selected: int | None = None
+    #: The block sends an action when its element is answered (``dispatch_action``).
+    dispatches: bool = False
     text: str | None = None
     option: tuple[str, str] | None = None
     #: What a multi-select holds, in the order picked.
@@ -103,6 +113,7 @@ class Field:
             ),
             multiline=element.get("multiline") is True,
             max_selected=max_selected if isinstance(max_selected, int) else None,
+            dispatches=block.get("dispatch_action") is True,
             text=str(element["initial_value"])
             if isinstance(element.get("initial_value"), str)
             else None,
@@ -147,7 +158,13 @@ class Field:
 class Form:
     """A view being filled in at the terminal."""
 
-    def __init__(self, view: Mapping[str, Any], terminal: Terminal, suggest: Suggest) -> None:
+    def __init__(
+        self,
+        view: Mapping[str, Any],
+        terminal: Terminal,
+        suggest: Suggest,
+        changed: Changed | None = None,
+    ) -> None:
         self.view = view
         self.fields = [
             f
@@ -156,6 +173,11 @@ class Form:
         ]
         self._terminal = terminal
         self._suggest = suggest
+        self._changed = changed
+        #: block id -> the note under it last shown (see `bot.local.console.live`).
+        self.shown_notes: dict[str, str] = {}
+        #: The block ids of the fields asked so far.
+        self.asked: set[str] = set()
 
     @property
     def title(self) -> str:
@@ -174,8 +196,10 @@ class Form:
                 if isinstance(text, Mapping):
                     raw = str(text.get("text") or "")
                     style = self._terminal.style
-                    shown = render_mrkdwn(raw, style) if text.get("type") == "mrkdwn" else raw
-                    lines.extend(clean(shown).splitlines())
+                    # render_mrkdwn cleans what it renders; cleaning its output again would
+                    # strip the escape character of its bold and leave "[1m" in the text.
+                    mrkdwn = text.get("type") == "mrkdwn"
+                    lines.extend((render_mrkdwn(raw, style) if mrkdwn else clean(raw)).splitlines())
         return lines
 
     def values(self) -> dict[str, FieldValue]:
@@ -194,21 +218,48 @@ class Form:
         """Ask for one field until it holds an acceptable answer.
 
         Enter keeps what the field holds (or leaves an optional field empty), ``-`` clears
-        it, `CANCEL` closes the form.
+        it, `CANCEL` closes the form. A field that dispatches is then told to the bot
+        (`Changed`), which shows what the bot says under it; when the bot refuses what the
+        field holds, the field is emptied and asked again: Enter then leaves it empty (where
+        it may be), and the same answer given again is kept (the submission checks it).
         """
         say, style = self._terminal.say, self._terminal.style
         about = style.bold(field.label + ("" if field.optional else " (required)"))
         say(about + (" · " + style.dim(field.hint) if field.hint else ""))
         if error:
             say("  " + ("✗ " if style.unicode else "! ") + clean(error))
+        refused: FieldValue = None
+        while True:
+            before = field.value
+            self._ask_value(field)
+            self.asked.add(field.block_id)
+            if not field.dispatches or self._changed is None:
+                return
+            if not field.value and not before:
+                return  # nothing typed, nothing to tell
+            if self._changed(self, field) is None:
+                return
+            if refused is not None and field.value == refused:
+                return  # given again as it was: kept (the submission checks it again)
+            refused = field.value
+            field.clear()
+            empty = ", or Enter to leave it empty" if field.optional else ""
+            say(style.dim(f"  Answer again (the same answer keeps it{empty})."))
+
+    def _ask_value(self, field: Field) -> None:
         if field.is_multi:
             self._ask_several(field)
             return
         if field.multiline:
             self._ask_lines(field)
             return
-        if field.static_options and not field.shown and self._pick(field, ""):
-            return  # a short list of its own: offered at once
+        if field.static_options and field.is_select:
+            # A short list of its own: offered at once, what it holds kept by Enter.
+            held = [value for _label, value in field.static_options]
+            current = field.option[1] if field.option else None
+            default = held.index(current) + 1 if current in held else 1
+            if self._pick(field, "", default=default):
+                return
         while True:
             shown = field.shown
             prompt = f"{field.label} [{shown}]: " if shown else f"{field.label}: "
@@ -319,10 +370,11 @@ class Form:
             return []
         return self._suggest(field, text)
 
-    def _pick(self, field: Field, text: str) -> bool:
+    def _pick(self, field: Field, text: str, *, default: int = 1) -> bool:
         """Search with `text` and let the person pick; True when an option was picked.
 
-        For a multi-select the picks are added to what it holds (each once).
+        Enter picks option `default` (while the list is the first one shown). For a
+        multi-select the picks are added to what it holds (each once).
         """
         say = self._terminal.say
         while True:
@@ -332,17 +384,22 @@ class Form:
                 return False
             for n, (label, _value) in enumerate(options, 1):
                 say(f"  {n:>3}. {clean(label)}")
+            if not 1 <= default <= len(options):
+                default = 1
             if len(options) == 1:
                 question = "Enter picks it, or type to search again: "
             elif field.is_multi:
-                question = f"Pick 1-{len(options)} [1] (several: 1 3), or type to search again: "
+                question = (
+                    f"Pick 1-{len(options)} [{default}] (several: 1 3), or type to search again: "
+                )
             else:
-                question = f"Pick 1-{len(options)} [1], or type to search again: "
+                question = f"Pick 1-{len(options)} [{default}], or type to search again: "
             answer = self._terminal.ask(question).strip()
             if answer == CANCEL:
                 raise Cancelled
             if not answer:
-                answer = "1"
+                answer = str(default)
+            default = 1
             chosen = _numbers(answer, len(options), several=field.is_multi)
             if chosen is None:
                 text = answer

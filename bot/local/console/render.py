@@ -28,6 +28,7 @@ EMOJI: Mapping[str, tuple[str, str]] = {
     "hourglass_flowing_sand": ("⏳", "[...]"),
     "hourglass": ("⌛", "[...]"),
     "information_source": ("ℹ️", "[i]"),
+    "pencil2": ("✏️", "[corrected]"),
     "wave": ("👋", ""),
     "tada": ("🎉", ""),
 }

@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt.request import BoltRequest
 
 from bot.local.console.form import Cancelled, Field, Form
+from bot.local.console.live import FieldActions
 from bot.local.console.render import clean
 from bot.local.console.terminal import Terminal
 from bot.local.console.thread import Button, ThreadPrinter
@@ -33,9 +34,9 @@ from bot.local.slack_requests import (
     signature_headers,
     view_submission_payload,
 )
-from bot.local.slack_standin import Call, SlackStandIn
+from bot.local.slack_standin import SlackStandIn
 from bot.slack.deps import SlackBot
-from bot.store import Submission
+from bot.store import Correction, Submission
 
 __all__ = ["COMMAND", "HELP", "Console"]
 
@@ -52,11 +53,12 @@ HELP = f"""\
   click [BUTTON]          press a [button] of the last message that has any (the first one,
                           or the one whose label starts with BUTTON)
   help                    this list
-  quit                    leave (Ctrl-D works too)
+  quit                    leave (Ctrl-D works too; so does Ctrl-C at this prompt)
 In a form: Enter keeps the value in [brackets] or skips an optional field, - clears it,
-/cancel closes the form. In a list: type a number to pick (several where a field takes
-several: 1 3), or new text to search again; such a field, like one that takes several
-lines, ends with an empty line."""
+/cancel (or Ctrl-C) closes the form. What the bot reads in a date or a contact shows under
+it; when it refuses, answer again (the same answer keeps it). In a list: type a number to
+pick (several where a field takes several: 1 3), or new text to search again; such a
+field, like one that takes several lines, ends with an empty line."""
 
 #: How long to wait for Bolt to open the form after a command (Slack's trigger lives 3 s).
 FORM_WAIT = 3.0
@@ -296,39 +298,44 @@ class Console:
             self._fill(view)
         except Cancelled:
             self.terminal.say("Form closed: nothing was recorded.")
+        except KeyboardInterrupt:  # Ctrl-C closes the form, as Esc does in Slack
+            self.terminal.say()
+            self.terminal.say("Form closed (Ctrl-C): nothing was recorded.")
 
     def _fill(self, view: dict[str, Any]) -> None:
         """The modal's life, as the Slack client lives it.
 
         A view with inputs is asked field by field; one with a submit button but no inputs
-        is a yes/no question. A view without a submit button can only be closed: when it is
-        the app's answer to a submission and has a callback id (a "please wait" page, see
-        `bot.slack.views.busy_modal`), the console first waits for the app to replace it with
-        ``views.update``, as Slack would show the new view.
+        is a yes/no question, and so is the submit button of a page the app showed in answer
+        to a submission (a session's "Check the names"), after its fields: nothing is sent
+        before the person says yes. A view without a submit button can only be closed: when
+        it has a callback id (a "please wait" page, see `bot.slack.views.busy_modal`, or the
+        page a Correct button opens while the record is read), the console first waits for
+        the app to replace it with ``views.update``, as Slack would show the new view.
         """
         say = self.terminal.say
         view_id = str(view.get("id") or "")
         form = self._show(view)
-        answered = False  # the view is the app's answer to a submission
+        answer_page = False  # the view is the app's answer to a submission: confirmed first
         ask = True
-        updates = 0  # views.update calls of this view before the latest submission
         while True:
             if not view.get("submit"):
                 # A page the app will replace carries a callback id; one without is final.
-                pending = answered and bool(view.get("callback_id"))
-                replaced = self._await_view_update(view_id, updates) if pending else None
+                pending = bool(view.get("callback_id"))
+                held = str(view.get("hash") or "")
+                replaced = self._await_view_update(view_id, held) if pending else None
                 if replaced is None:
                     raise Cancelled
-                view, answered = replaced, False
+                view = replaced
                 form = self._show(view)
                 continue
             if ask and form.fields:
                 form.ask_all()
-            elif ask and not self._yes(view, "Cancel"):
+            if (answer_page or not form.fields) and not self._yes(view, "Cancel"):
                 raise Cancelled
             ask = True
-            updates = len(self._view_updates(view_id))
-            before = self._last_submission_id()
+            submitted = self._held_hash(view_id)
+            before = self._last_ids()
             status, answer = self._submit(view, form.values())
             action = answer.get("response_action") if isinstance(answer, Mapping) else None
             if status != 200:
@@ -341,17 +348,22 @@ class Console:
                     return
                 say("Back to the form.")
             elif action == "update" and isinstance(answer, Mapping) and "view" in answer:
-                view = dict(answer["view"])
-                if view_id:
-                    view["id"] = view_id  # Slack keeps the modal's id for the view in its place
-                form, answered = self._show(view), True
+                view = self._answered(view_id, dict(answer["view"]), submitted)
+                form, answer_page = self._show(view), True
             else:
                 self._await_outcome(before)
                 return
 
     def _show(self, view: Mapping[str, Any], indent: str = "") -> Form:
         """Print `view`'s title and text; the form to fill in."""
-        form = Form(view, self.terminal, self._suggest(view))
+        actions = FieldActions(
+            self.standin,
+            self.terminal,
+            lambda payload: self.dispatch(payload_body(payload))[0],
+            view_id=str(view.get("id") or ""),
+            user=lambda: (self.user_id, self.user_name),
+        )
+        form = Form(view, self.terminal, self._suggest(view), actions)
         style = self.terminal.style
         rule = "──" if style.unicode else "--"
         self.terminal.say(style.bold(f"{rule} {form.title or 'Form'} {rule}"))
@@ -421,34 +433,57 @@ class Console:
 
     # -- waiting for the app ---------------------------------------------------------------
 
-    def _view_updates(self, view_id: str) -> list[Call]:
-        return [c for c in self.standin.calls("views.update", ok=True) if _updates(c, view_id)]
+    def _held_hash(self, view_id: str) -> str | None:
+        """The hash of `view_id` as Slack holds it now (None for a view it does not hold)."""
+        try:
+            return str(self.standin.view(view_id).get("hash") or "")
+        except KeyError:
+            return None
 
-    def _await_view_update(self, view_id: str, seen: int) -> dict[str, Any] | None:
-        """The view the app puts in place of `view_id` with ``views.update`` (after the
-        `seen` updates made before), or None if none comes within `reply_timeout`."""
+    def _answered(
+        self, view_id: str, view: dict[str, Any], submitted: str | None
+    ) -> dict[str, Any]:
+        """`view`, the app's answer to the submission of `view_id`, put in its place as
+        Slack does (same id, new hash); or, if the app has already updated the view since
+        it was submitted (hash `submitted`), the view as it is now."""
+        try:
+            return self.standin.replace_view(view_id, view, hash=submitted)
+        except (KeyError, ValueError):  # a view the stand-in does not hold
+            if view_id:
+                view["id"] = view_id  # Slack keeps the modal's id for the view in its place
+            return view
+
+    def _await_view_update(self, view_id: str, held: str) -> dict[str, Any] | None:
+        """The view the app puts in place of `view_id` with ``views.update`` (the view as
+        Slack holds it once its hash is no longer `held`), or None if none comes within
+        `reply_timeout`."""
         if not view_id:
             return None
 
-        def update(call: Call) -> bool:
-            return _updates(call, view_id)
-
-        try:
-            calls = self.standin.wait_for(update, seen + 1, timeout=self.patience, ok=True)
-        except TimeoutError:
-            self.terminal.say("… still waiting for the bot to update the form.")
+        def replaced() -> dict[str, Any] | None:
             try:
-                calls = self.standin.wait_for(
-                    update, seen + 1, timeout=max(self.reply_timeout - self.patience, 0), ok=True
-                )
-            except TimeoutError:
+                current = self.standin.view(view_id)
+            except KeyError:
+                return None
+            return current if current.get("hash") != held else None
+
+        started, told = time.monotonic(), False
+        while (current := replaced()) is None:
+            waited = time.monotonic() - started
+            if waited > self.reply_timeout:
                 self.terminal.say("The bot did not update the form; the shell leaves it.")
                 return None
-        return dict(calls[-1].response["view"])
+            if waited > self.patience and not told:
+                self.terminal.say("… still waiting for the bot to update the form.")
+                told = True
+            time.sleep(0.02)
+        return current
 
-    def _last_submission_id(self) -> int:
+    def _last_ids(self) -> tuple[int, int]:
+        """The newest submission's id and the newest correction's (0 where there is none)."""
         latest = self.bot.recorder.store.recent(1)
-        return latest[0].id if latest else 0
+        corrected = self.bot.recorder.corrections.log.recent(1)
+        return (latest[0].id if latest else 0), (corrected[0].id if corrected else 0)
 
     def _submissions_after(self, after: int) -> list[Submission]:
         """The person's submissions newer than `after` (one, or a whole session's)."""
@@ -460,33 +495,41 @@ class Console:
                 return [s for s in recent if s.id > after]
             limit *= 4
 
-    def _await_outcome(self, after: int) -> None:
-        """Wait until the submissions just made have been told in their thread (or by DM):
-        one reply for a single record, the summary for a session.
+    def _corrections_after(self, after: int) -> list[Correction]:
+        """The person's corrections newer than `after` (a form corrects one record)."""
+        recent = self.bot.recorder.corrections.log.recent(8)
+        return [c for c in recent if c.id > after and c.user_id == self.user_id]
+
+    def _await_outcome(self, after: tuple[int, int]) -> None:
+        """Wait until the submissions (or the correction) just made have been told in their
+        thread (or by DM): one reply for a single record or a correction, the summary for a
+        session. Ctrl-C stops waiting (the answer is printed when it comes).
 
         The clock starts again whenever one of them is finished, so a long session is
         waited for as long as it makes progress."""
         started = time.monotonic()
         told_waiting = False
         finished = -1
-        while True:
-            mine = self._submissions_after(after)
-            if not mine or all(s.reported for s in mine):
-                break
-            if (done := sum(s.state.final for s in mine)) != finished:
-                finished, started = done, time.monotonic()
-            waited = time.monotonic() - started
-            if waited > self.reply_timeout:
-                self.terminal.say(
-                    "No answer yet: it will appear here when it comes (history shows it too)."
-                )
-                break
-            if waited > self.patience and not told_waiting:
-                self.terminal.say("… still waiting for the CMS to answer.")
-                told_waiting = True
-            time.sleep(0.05)
+        try:
+            while True:
+                mine = [(s.reported, s.state.final) for s in self._submissions_after(after[0])] + [
+                    (c.reported, c.state.final) for c in self._corrections_after(after[1])
+                ]
+                if all(reported for reported, _final in mine):
+                    break
+                if (done := sum(final for _reported, final in mine)) != finished:
+                    finished, started = done, time.monotonic()
+                waited = time.monotonic() - started
+                if waited > self.reply_timeout:
+                    self.terminal.say(
+                        "No answer yet: it will appear here when it comes (history shows it too)."
+                    )
+                    break
+                if waited > self.patience and not told_waiting:
+                    self.terminal.say("… still waiting for the CMS to answer.")
+                    told_waiting = True
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            self.terminal.say()
+            self.terminal.say("Stopped waiting: the answer will appear here when it comes.")
         self.printer.flush()
-
-
-def _updates(call: Call, view_id: str) -> bool:
-    return call.method == "views.update" and str(call.args.get("view_id") or "") == view_id

@@ -209,7 +209,7 @@ def test_readings_appear_under_each_date_as_it_is_typed(app: LiveApp) -> None:
     expires = _after(out, "Expires: 3 years\n").splitlines()
     assert expires[1].startswith("  ✓ ")
     assert "3 years after completion" in expires[1]
-    assert "↳ ✅ Recorded Safeguarding Foundations for contact 1042." in out
+    assert "↳ ✅ Recorded Safeguarding Foundations for Joan Patricia Ellison (#1042)." in out
     (submission,) = app.store.recent(5)
     assert submission.typed["completed_at"] == "yesterday"
 

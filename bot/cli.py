@@ -539,8 +539,7 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     stand-in, the CMS sandbox in-process unless CMS credentials are set."""
     if args.log_level is None:
         logging.getLogger().setLevel(logging.WARNING)  # the terminal is the interface
-    history = lambda limit: _print_history(limit, settings)  # noqa: E731
-    with compose.shell(settings, history=history) as (session, banner):
+    with compose.shell(settings, history=_print_history) as (session, banner):
         return session.run(banner=banner)
 
 

@@ -370,8 +370,14 @@ def _start(bot: SlackBot, core: Core) -> None:
     core.recorder.start()
 
 
+def _history(show: Callable[[int, Settings], None], settings: Settings, limit: int) -> None:
+    show(limit, settings)
+
+
 @contextmanager
-def shell(settings: Settings, *, history: Callable[[int], None]) -> Iterator[tuple[Console, str]]:
+def shell(
+    settings: Settings, *, history: Callable[[int, Settings], None]
+) -> Iterator[tuple[Console, str]]:
     """The whole bot in a terminal: the real app, Slack's Web API played by a local
     stand-in, the CMS sandbox in-process unless CMS credentials are set. Yields the
     console (a `bot.local.console.Console`) and its banner."""
@@ -400,7 +406,7 @@ def shell(settings: Settings, *, history: Callable[[int], None]) -> Iterator[tup
             standin,
             signing_secret=secret.get_secret_value() if secret else "",
             terminal=console.Terminal.standard(),
-            history=history,
+            history=partial(_history, history, settings),  # the shell's own log
             user_id=user_id,
             user_name=user_name,
         )

@@ -641,3 +641,25 @@ def test_a_held_edit_is_printed_when_its_window_ends() -> None:
     while "2 of 2 done" not in out.getvalue() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert out.getvalue().splitlines()[-1] == "  (edited) record-course: 2 of 2 done"
+
+
+@pytest.mark.slow
+def test_history_in_the_shell_reads_the_shells_own_log(tmp_path: Path) -> None:
+    """Without DATABASE_PATH the shell keeps its log in record-course-sandbox.db; `history`
+    must read that log, not the (absent) default one."""
+    env = {k: v for k, v in _env(tmp_path).items() if k != "DATABASE_PATH"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "shell"],
+        input=b"/record-course 1042 foundations completed yesterday\n\n\n\n\n\n\n\n\nhistory\n",
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()
+    assert (tmp_path / "record-course-sandbox.db").exists()
+    listed = out.split("> history", 1)[1]
+    assert "No submissions yet." not in listed
+    assert "recorded  record 5004" in listed

@@ -125,9 +125,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 # --- record and history ----------------------------------------------------------------------
 
 
-def _add_record(p: argparse.ArgumentParser) -> None:
-    p.add_argument("contact_id", metavar="CONTACT_ID", help="the contact's id in the CMS")
-    p.add_argument("--course", required=True, metavar="ID", help="the course's id")
+def _add_fields(p: argparse.ArgumentParser, *, unchanged: str = "") -> None:
+    """`--qualification` and one option per date field (`--booked`, ...), from bot.fields."""
     p.add_argument("--qualification", default="", metavar="ID", help="the qualification's id")
     for field in fields.ALL:
         if field.kind == "date":
@@ -136,8 +135,14 @@ def _add_record(p: argparse.ArgumentParser) -> None:
                 dest=field.name,
                 default="",
                 metavar="TEXT",
-                help=f"{field.label.lower()} date, as typed",
+                help=f"{field.label.lower()} date, as typed{unchanged}",
             )
+
+
+def _add_record(p: argparse.ArgumentParser) -> None:
+    p.add_argument("contact_id", metavar="CONTACT_ID", help="the contact's id in the CMS")
+    p.add_argument("--course", required=True, metavar="ID", help="the course's id")
+    _add_fields(p)
     p.add_argument("--diocese", type=int, default=None, metavar="N", help="override CMS_DIOCESE_ID")
     p.add_argument(
         "--allow-duplicate",
@@ -295,16 +300,7 @@ def render_outcome(submission: Submission) -> str:
 def _add_correct(p: argparse.ArgumentParser) -> None:
     p.add_argument("record_id", metavar="RECORD_ID", help="the CMS record's id (not the course's)")
     p.add_argument("--contact", required=True, metavar="ID", help="the contact's id")
-    p.add_argument("--qualification", default="", metavar="ID", help="the qualification's id")
-    for field in fields.ALL:
-        if field.kind == "date":
-            p.add_argument(
-                field.option,
-                dest=field.name,
-                default="",
-                metavar="TEXT",
-                help=f"{field.label.lower()} date, as typed (left out: unchanged)",
-            )
+    _add_fields(p, unchanged=" (left out: unchanged)")
     p.add_argument("--json", action="store_true", help="print the correction as JSON")
 
 

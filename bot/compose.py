@@ -296,13 +296,7 @@ def _serve_setup(
     port = settings.port if port is None else port
     log.warning(WAITING)
     server = _bind(lambda: HttpServer(setup_app(secret), host=host, port=port), host, port)
-    try:
-        ready(server.url)
-        server.run()
-    except KeyboardInterrupt:
-        log.info("stopping")
-    finally:
-        server.close()
+    _run(server, ready)
 
 
 def _bind(make: Callable[[], HttpServer], host: str, port: int) -> HttpServer:
@@ -314,6 +308,17 @@ def _bind(make: Callable[[], HttpServer], host: str, port: int) -> HttpServer:
             f"Cannot listen on {host}:{port} ({exc.strerror or exc}): is another bot already "
             "running there? Choose another port with --port or PORT."
         ) from None
+
+
+def _run(server: HttpServer, ready: Callable[[str], None]) -> None:
+    """Serve until stopped (Ctrl-C or SIGTERM), then close every connection."""
+    try:
+        ready(server.url)
+        server.run()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        server.close()
 
 
 def _serve_http(
@@ -332,12 +337,10 @@ def _serve_http(
     server = _bind(lambda: HttpServer(bot.app, host=host, port=port), host, port)
     try:
         _start(bot, core)
-        ready(server.url)
-        server.run()
-    except KeyboardInterrupt:
-        log.info("stopping")
-    finally:
+    except BaseException:
         server.close()
+        raise
+    _run(server, ready)
 
 
 def _serve_socket_mode(settings: Settings, bot: SlackBot, core: Core) -> None:

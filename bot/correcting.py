@@ -42,6 +42,7 @@ from bot.errors import (
     CMSUnavailable,
     CMSValidationError,
 )
+from bot.once import OneAtATime
 from bot.store import Correction, CorrectionLog, CorrectionState, Store
 from bot.submission import Origin, Typed
 
@@ -85,7 +86,7 @@ class Corrector:
         self._notifiers: dict[str, CorrectionNotifier] = {}
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
-        self._busy: set[int] = set()
+        self._sending = OneAtATime()
         self._timers: set[threading.Timer] = set()
         self._stopping = threading.Event()
 
@@ -163,15 +164,7 @@ class Corrector:
         self._run(job)
 
     def process(self, correction_id: int) -> Correction:
-        with self._lock:
-            if correction_id in self._busy:
-                return self.log.get(correction_id)
-            self._busy.add(correction_id)
-        try:
-            return self._process(correction_id)
-        finally:
-            with self._lock:
-                self._busy.discard(correction_id)
+        return self._sending.run(correction_id, self._process, busy=self.log.get)
 
     def _process(self, correction_id: int) -> Correction:
         correction = self.log.get(correction_id)
@@ -343,4 +336,5 @@ class Corrector:
     @property
     def idle(self) -> bool:
         with self._lock:
-            return not self._busy and not self._timers
+            timers = bool(self._timers)
+        return self._sending.idle and not timers

@@ -52,6 +52,7 @@ from bot.errors import (
     CMSValidationError,
 )
 from bot.fields import DATE_FIELDS
+from bot.once import OneAtATime
 from bot.renewals import RenewalRules
 from bot.store import Batch, BatchState, Holder, State, Store, StoreError, Submission
 from bot.submission import Checked, CourseNames, Origin, Typed, check
@@ -153,7 +154,7 @@ class Recorder:
         self._jobs_running = 0
         self._threads: list[threading.Thread] = []
         self._timers: set[threading.Timer] = set()
-        self._busy: set[int] = set()
+        self._sending = OneAtATime()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         #: Corrections of CMS records (`bot.correcting`), sent on these same workers.
@@ -348,15 +349,7 @@ class Recorder:
 
     def process(self, submission_id: int) -> Submission:
         """Send one submission and record the outcome. Runs on the calling thread."""
-        with self._lock:
-            if submission_id in self._busy:
-                return self.store.get(submission_id)
-            self._busy.add(submission_id)
-        try:
-            return self._process(submission_id)
-        finally:
-            with self._lock:
-                self._busy.discard(submission_id)
+        return self._sending.run(submission_id, self._process, busy=self.store.get)
 
     def _process(self, submission_id: int) -> Submission:
         submission = self.store.get(submission_id)
@@ -641,7 +634,8 @@ class Recorder:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                idle = not self._busy and not self._timers and not self._jobs_running
+                idle = not self._timers and not self._jobs_running
+            idle = idle and self._sending.idle
             if idle and self._queue.empty() and self.corrections.idle:
                 return True
             time.sleep(0.01)

@@ -118,24 +118,30 @@ class SlackBot:
             self.notices.submit(self._post_ephemeral, channel_id, user_id, TRY_AGAIN)
 
     def _post_ephemeral(self, channel_id: str, user_id: str, text: str) -> None:
-        try:
-            self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
-        except SlackFailure as exc:
-            log.warning("could not tell the person to try again: %s", exc)
-        except Exception:
-            log.exception("could not tell the person to try again")
+        self._post(
+            "tell the person to try again",
+            lambda: self.client.chat_postEphemeral(channel=channel_id, user=user_id, text=text),
+        )
 
     def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
         """Post `text` in a thread, on a thread of our own (a failure is only logged)."""
         self.views.submit(self._say_in_thread, channel, thread_ts, text)
 
     def _say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
+        self._post(
+            "post in the thread",
+            lambda: self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text),
+        )
+
+    @staticmethod
+    def _post(what: str, call: Callable[[], object]) -> None:
+        """Make a Web API call whose failure is only logged (`what` names it)."""
         try:
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+            call()
         except SlackFailure as exc:
-            log.warning("could not post in the thread: %s", exc)
+            log.warning("could not %s: %s", what, exc)
         except Exception:
-            log.exception("could not post in the thread")
+            log.exception("could not %s", what)
 
     def close(self) -> None:
         if self.previews is not None:

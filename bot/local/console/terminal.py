@@ -3,11 +3,16 @@
 On a terminal, questions use `input()` (so line editing works) and output may be coloured.
 Piped, the prompt is still written and the answer echoed after it, so a scripted session's
 output reads as a transcript; no escape codes are written.
+
+Piped input is read by a thread of its own, and the main thread waits for each line in short
+steps: Ctrl-C (SIGINT) may be delivered to any of the app's threads, and a main thread
+blocked in `read()` would then never notice it.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import threading
 from typing import TextIO
@@ -30,6 +35,30 @@ class Terminal:
         self.interactive = interactive
         self.style = style
         self._lock = threading.RLock()
+        self._lines: queue.Queue[str] | None = None
+
+    def _readline(self) -> str:
+        """The next line of piped input ('' at its end), waiting so that a SIGINT is seen."""
+        if self._lines is None:
+            lines: queue.Queue[str] = queue.Queue()
+
+            def read() -> None:
+                while True:
+                    line = self._stdin.readline()
+                    lines.put(line)
+                    if not line:
+                        return
+
+            threading.Thread(target=read, name="stdin", daemon=True).start()
+            self._lines = lines
+        while True:
+            try:
+                line = self._lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if not line:
+                self._lines.put(line)  # the end stays the end
+            return line
 
     @classmethod
     def standard(cls) -> Terminal:
@@ -70,7 +99,7 @@ class Terminal:
             with self._lock:
                 self._stdout.write(prompt)
                 self._stdout.flush()
-            raw = self._stdin.readline()
+            raw = self._readline()
             if not raw:
                 with self._lock:
                     self._stdout.write("\n")

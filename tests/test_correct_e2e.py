@@ -110,6 +110,16 @@ def test_a_correction_from_the_thread_reaches_the_cms_once_and_is_told_there(
     assert f"<@{USER_ID}>" in told
     assert len(puts(running.sandbox)) == 1
     assert running.sandbox.records(1042)[-1]["completed_at"] == "2025-03-04"
+    # Marked told just after the reply is posted: wait for it rather than race it.
+    wait_until(
+        lambda: (
+            running.recorder.corrections.log.of_submissions([submission_id])[submission_id][
+                0
+            ].reported
+        ),
+        timeout=10,
+        what="the correction marked reported",
+    )
     [c] = running.recorder.corrections.log.of_submissions([submission_id])[submission_id]
     assert c.state is CorrectionState.CORRECTED
     assert c.reported

@@ -11,7 +11,7 @@ import pytest
 
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.store import State
-from tests.support.live_app import LiveApp, cms_posts
+from tests.support.live_app import LiveApp, cms_posts, wait_until
 from tests.support.slack_harness import CHANNEL_ID, USER_ID, Signing
 
 OUTSIDER = "U0OUTSIDER"
@@ -280,7 +280,8 @@ def test_not_in_channel_sends_the_result_by_direct_message(app: LiveApp) -> None
     assert "not_in_channel" in message.text
     assert "Safeguarding Foundations" in message.text
     assert len(app.sandbox.records(1042)) == 1
-    assert app.store.recent(1)[0].reported
+    # Marked told just after the message is posted: wait for it rather than race it.
+    wait_until(lambda: app.store.recent(1)[0].reported, timeout=10, what="marked reported")
 
 
 def test_slack_rate_limit_is_waited_out(app: LiveApp) -> None:

@@ -24,6 +24,7 @@ from bot.local.slack_standin import SlackStandIn
 from bot.recording import Recorder
 from bot.store import Store
 from tests.support.fast_guard import guard
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, cms_client, live_app
 from tests.support.repo import load_manifest
 
@@ -69,7 +70,7 @@ def sandbox() -> Iterator[CMSSandbox]:
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
     """The Slack Web API stand-in, serving on a free port."""
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

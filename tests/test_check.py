@@ -29,6 +29,7 @@ from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET
 from bot.local.slack_standin import SlackStandIn
 from bot.settings import Settings, load_settings
 from bot.store import Store
+from tests.support.faulty_slack import FaultySlackStandIn
 
 #: Every check talks to Slack and the CMS (stand-ins on 127.0.0.1).
 pytestmark = pytest.mark.slow
@@ -48,7 +49,7 @@ def _no_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn(token=TOKEN, team="St Ives Diocese", scopes=MANIFEST_SCOPES) as standin:
+    with FaultySlackStandIn(token=TOKEN, team="St Ives Diocese", scopes=MANIFEST_SCOPES) as standin:
         yield standin
 
 

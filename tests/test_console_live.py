@@ -29,8 +29,8 @@ from bot.local.console.session import Console
 from bot.local.console.terminal import Terminal
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_requests import USER_ID, USER_NAME
-from bot.local.slack_standin import SlackStandIn
 from bot.slack import views
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import SECRET, LiveApp, live_app, thread_replies
 from tests.support.repo import ROOT
 
@@ -156,7 +156,7 @@ def test_bold_text_of_a_view_is_real_bold_on_a_colour_terminal() -> None:
 
 @pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
         yield running
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from bot.local.sandbox import CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import CORRECT_ACTION
 from bot.store import CorrectionState
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app, wait_until
 from tests.support.slack_harness import CHANNEL_ID, USER_ID
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def running(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
         yield app
 
 

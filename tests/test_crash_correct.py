@@ -12,6 +12,7 @@ import pytest
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import CORRECT_ACTION
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import thread_replies, wait_until
 from tests.support.serving import serve_env, serving
 from tests.support.slack_harness import SlackHarness
@@ -24,7 +25,7 @@ TOKEN = "xoxb-crash-test"
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

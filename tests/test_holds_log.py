@@ -18,6 +18,7 @@ from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.slack.listeners.record import LOG_BUSY
 from bot.store import State
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app, thread_replies, wait_until
 
 JOAN = {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}
@@ -26,7 +27,7 @@ MAGGIE = {"contact_id": ("Maggie Holloway", "1001"), "course_id": ("Foundations"
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 
@@ -136,7 +137,7 @@ def test_the_same_form_submitted_again_is_told_it_is_already_recorded(
 def test_the_standins_view_ids_differ_from_run_to_run() -> None:
     ids = []
     for _run in range(2):
-        with SlackStandIn() as standin:
+        with FaultySlackStandIn() as standin:
             ids.append(standin._store_view({"type": "modal", "blocks": []})["id"])
     assert ids[0] != ids[1]
 

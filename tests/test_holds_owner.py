@@ -18,6 +18,7 @@ import pytest
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.store import Store
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import wait_until
 from tests.support.serving import ROOT, serve_env, serving
 from tests.support.slack_harness import SlackHarness
@@ -32,7 +33,7 @@ POSTS = "/v2/contacts/*/courses"
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

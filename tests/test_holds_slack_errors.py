@@ -19,9 +19,9 @@ from bot.cms.client import GENERAL_ERRORS, CMSClient
 from bot.cms.models import NewCourseRecord
 from bot.errors import CMSValidationError
 from bot.local.sandbox import CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import outcome_message
 from bot.store import State, Submission
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import live_app
 
 BASE = "https://cms.test"
@@ -132,7 +132,7 @@ def test_end_to_end_a_list_of_reasons_reaches_the_thread(
     tmp_path: Path, sandbox: CMSSandbox
 ) -> None:
     body: dict[str, Any] = {"error": FAILED, "errors": ["The course id is invalid.", "<!here>"]}
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
         sandbox.fail_next(400, method="POST", body=body)
         submission = app.submit(
             {"contact_id": ("Joan Ellison", "1042"), "course_id": ("Safeguarding Foundations", "2")}

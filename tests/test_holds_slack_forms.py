@@ -12,6 +12,7 @@ import pytest
 
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app, wait_until
 from tests.support.slack_harness import CHANNEL_ID, USER_ID, SlackHarness
 
@@ -21,7 +22,7 @@ TRY_AGAIN = "try again"
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

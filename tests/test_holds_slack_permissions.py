@@ -14,6 +14,7 @@ import pytest
 
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app, wait_until
 from tests.support.slack_harness import USER_ID
 
@@ -23,7 +24,7 @@ LOOKUP = "usergroups.users.list"
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         standin.set_usergroup(GROUP, [USER_ID])
         yield standin
 

@@ -15,6 +15,7 @@ from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
 from bot.store import State
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app, thread_replies, wait_until
 from tests.support.slack_harness import USER_ID
 
@@ -24,7 +25,7 @@ OTHER = "U0OTHER42"
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

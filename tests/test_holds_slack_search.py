@@ -18,6 +18,7 @@ from bot.catalogue import UNAVAILABLE_VALUE, ContactSearch
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.slack import views
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, cms_client, live_app
 from tests.support.slack_harness import SlackHarness
 
@@ -27,7 +28,7 @@ STALL = 10.0
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

@@ -20,13 +20,14 @@ import pytest
 from bot.local.sandbox import CMSSandbox
 from bot.local.slack_standin import SlackStandIn
 from bot.store import BatchState
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, cms_client, live_app, wait_until
 from tests.support.slack_harness import SlackHarness
 
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
+    with FaultySlackStandIn() as standin:
         yield standin
 
 

@@ -15,10 +15,10 @@ from bot.catalogue import contact_label
 from bot.cms.models import Contact
 from bot.local.console.render import clean, render_mrkdwn
 from bot.local.sandbox import CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.slack import views
 from bot.slack.mrkdwn import escape, plain
 from bot.text import safe_display
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app
 
 HOSTILE = [
@@ -105,7 +105,7 @@ def test_any_text_is_made_safe_everywhere(text: str) -> None:
 
 @pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
         yield running
 
 

@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from bot import cli
 from bot.fields import FIELDS
 from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.local.slack_standin import Call, SlackStandIn
+from bot.local.slack_standin import Call
 from bot.slack.messages import REOPEN_ACTION, RETRY_ACTION
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, cms_posts, live_app, wait_until
 from tests.support.slack_harness import CHANNEL_ID, USER_ID, command_body, view_submission_payload
 
@@ -155,7 +156,7 @@ def trouble(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, CMSSandbox(rate_limit=100_000) as sandbox:
+    with FaultySlackStandIn() as slack, CMSSandbox(rate_limit=100_000) as sandbox:
         database = tmp_path_factory.mktemp("hostile") / "log.db"
         with live_app(database, slack, sandbox) as running:
             yield running

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.local.sandbox import CMSSandbox
-from bot.local.slack_standin import SlackStandIn
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app
 from tests.test_correct_e2e import as_filled, open_correction, puts, recorded
 
@@ -30,7 +30,7 @@ FIELDS = ["qualification_id", "booked_at", "attended_at", "completed_at", "expir
 
 @pytest.fixture
 def running(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as app:
         yield app
 
 

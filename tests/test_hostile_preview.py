@@ -12,10 +12,10 @@ import pytest
 
 from bot.fields import DATE_FIELDS
 from bot.local.sandbox import CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.slack.live_form import with_notes
 from bot.slack.previewer import notes_for
 from bot.slack.views import record_modal
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app
 from tests.test_hostile import NASTY
 from tests.test_live_form_e2e import dispatch, note
@@ -38,7 +38,7 @@ def test_notes_for_hostile_text_are_valid_and_escaped(text: str) -> None:
 
 @pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
         yield running
 
 

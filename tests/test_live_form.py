@@ -15,13 +15,13 @@ from bot.cms.client import CMSClient
 from bot.cms.models import Contact, CourseRecord, NewCourseRecord
 from bot.errors import CMSNotFound, CMSUnavailable
 from bot.local.sandbox import CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.people import Card, ContactBook, record_lines, same_record
 from bot.preview import date_notes
 from bot.slack import views
 from bot.slack.live_form import form_texts, note_block_id, with_notes
 from bot.slack.previewer import notes_for
 from tests.support.cms_fixtures import SECRET
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import cms_client
 
 TODAY = dt.date(2026, 11, 27)  # a Friday
@@ -248,7 +248,7 @@ def test_the_book_caches_and_respects_its_budget(sandbox: CMSSandbox) -> None:
 
 @pytest.mark.slow
 def test_standin_keeps_input_state_for_unchanged_ids() -> None:
-    with SlackStandIn() as slack:
+    with FaultySlackStandIn() as slack:
         from slack_sdk import WebClient
 
         web = WebClient(token="xoxb-t", base_url=slack.url)

@@ -16,8 +16,8 @@ from bot.dates._calendar import full_date
 from bot.local.sandbox import CMSSandbox
 from bot.local.sandbox.demo import BASIC_AWARENESS
 from bot.local.slack_requests import API_APP_ID, team_json, user_json
-from bot.local.slack_standin import SlackStandIn
 from bot.slack.live_form import note_block_id
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, live_app, wait_until
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
         yield running
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.local.sandbox import SANDBOX_API_ID, SANDBOX_DIOCESE_ID, SANDBOX_SECRET_KEY, CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.slack.live_form import note_block_id
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import CHANNEL_ID, LiveApp, live_app, wait_until
 from tests.support.repo import ROOT
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def app(tmp_path: Path, sandbox: CMSSandbox) -> Iterator[LiveApp]:
-    with SlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
+    with FaultySlackStandIn() as slack, live_app(tmp_path / "log.db", slack, sandbox) as running:
         yield running
 
 

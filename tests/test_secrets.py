@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.local.sandbox import SANDBOX_DIOCESE_ID, CMSSandbox
-from bot.local.slack_standin import SlackStandIn
 from bot.logs import configure_logging
 from bot.store import State
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.live_app import LiveApp, cms_client, live_app, wait_until
 from tests.support.serving import serve_env, serving
 from tests.support.slack_harness import CHANNEL_ID, USER_ID, Signing, SlackHarness
@@ -56,7 +56,7 @@ def app(tmp_path: Path, sandbox: CMSSandbox, debug_logging: None) -> Iterator[Li
     sandbox.add_credentials(CMS_API_ID, CMS_SECRET, SANDBOX_DIOCESE_ID)
     client = cms_client(sandbox, api_id=CMS_API_ID, secret_key=CMS_SECRET)
     with (
-        SlackStandIn(token=TOKEN) as slack,
+        FaultySlackStandIn(token=TOKEN) as slack,
         live_app(
             tmp_path / "log.db",
             slack,
@@ -147,7 +147,7 @@ def test_serve_at_debug_leaks_nothing(
     hand the settings' secrets to the log filter itself."""
     sandbox.add_credentials(CMS_API_ID, CMS_SECRET, SANDBOX_DIOCESE_ID)
     database = tmp_path / "log.db"
-    with SlackStandIn(token=TOKEN) as slack:
+    with FaultySlackStandIn(token=TOKEN) as slack:
         env = serve_env(
             database,
             sandbox,

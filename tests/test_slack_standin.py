@@ -25,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
 from bot.local.slack_standin import RESPONSE_URL, Call, SlackStandIn
+from tests.support.faulty_slack import FaultySlackStandIn
 from tests.support.slack_harness import (
     CHANNEL_ID,
     USER_ID,
@@ -93,12 +94,12 @@ def test_answers_methods_without_the_api_prefix_too(slack: SlackStandIn) -> None
 
 def test_port_before_start_is_an_error() -> None:
     with pytest.raises(RuntimeError):
-        _ = SlackStandIn().url
+        _ = FaultySlackStandIn().url
 
 
 @pytest.mark.slow
 def test_stop_frees_the_port_and_twice_is_harmless() -> None:
-    standin = SlackStandIn().start()
+    standin = FaultySlackStandIn().start()
     client = WebClient(token=TOKEN, base_url=standin.url, retry_handlers=[])
     client.auth_test()
     standin.stop()
@@ -133,7 +134,7 @@ def test_calls_without_a_token_are_refused(slack: SlackStandIn) -> None:
 
 @pytest.mark.slow
 def test_a_configured_token_is_enforced() -> None:
-    with SlackStandIn(token=TOKEN) as standin:
+    with FaultySlackStandIn(token=TOKEN) as standin:
         assert WebClient(token=TOKEN, base_url=standin.url).auth_test()["ok"]
         wrong = WebClient(token="xoxb-other", base_url=standin.url)
         assert error_of(wrong.auth_test) == "invalid_auth"
@@ -210,7 +211,7 @@ def test_views_open_needs_an_issued_trigger_used_once(
 
 @pytest.mark.slow
 def test_trigger_ids_expire() -> None:
-    with SlackStandIn(trigger_ttl=0.05) as standin:
+    with FaultySlackStandIn(trigger_ttl=0.05) as standin:
         client = WebClient(token=TOKEN, base_url=standin.url)
         trigger = standin.new_trigger_id()
         time.sleep(0.1)
@@ -550,7 +551,7 @@ def test_observers_see_each_answered_call(client: WebClient) -> None:
     def broken(call: Call) -> None:
         raise ValueError("an observer bug must not break the stand-in")
 
-    with SlackStandIn(observer=seen.append) as standin:
+    with FaultySlackStandIn(observer=seen.append) as standin:
         standin.add_observer(broken)
         client = WebClient(token=TOKEN, base_url=standin.url)
         client.chat_postMessage(channel="C1", text="hello")

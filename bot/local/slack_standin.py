@@ -3,9 +3,11 @@
 Point a `slack_sdk.WebClient` at it with ``WebClient(token=..., base_url=standin.url)`` and
 every Web API call the bot makes lands here instead of at Slack. The stand-in answers the
 methods the bot uses the way Slack does, remembers what it was asked (calls, messages, views),
-and can be told to misbehave the ways Slack does (rate limits, ``not_in_channel``, slowness,
-an outage). End-to-end tests use it to see what the app asked Slack for; the local console
-(``python -m bot shell``) uses its observer hook to show messages and views as they happen.
+and offers hooks for a stand-in that misbehaves the ways Slack does (rate limits,
+``not_in_channel``, slowness, an outage): that half, which only the tests use, is
+``tests/support/faulty_slack.py``. End-to-end tests use it to see what the app asked Slack
+for; the local console (``python -m bot shell``) uses its observer hook to show messages and
+views as they happen.
 
 Answered methods: ``auth.test``, ``views.open``, ``views.update``, ``views.push``,
 ``views.publish`` (the App Home, one view per user: see `SlackStandIn.home_view`),
@@ -48,7 +50,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType, TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = [
@@ -134,15 +136,6 @@ class Ephemeral:
 
 
 @dataclass
-class _Faults:
-    rate_limited: dict[str, tuple[int, int]] = field(default_factory=dict)  # n, retry_after
-    failures: dict[str, tuple[str, int, int | None]] = field(default_factory=dict)
-    delays: dict[str | None, float] = field(default_factory=dict)
-    not_in: set[str] = field(default_factory=set)
-    down: Literal["refuse", "error"] | None = None
-
-
-@dataclass
 class _User:
     id: str
     name: str
@@ -222,7 +215,6 @@ class SlackStandIn:
         self._response_urls: dict[str, int] = {}  # path -> uses left
         self._users: dict[str, _User] = {}
         self._usergroups: dict[str, tuple[str, ...]] = {}
-        self._faults = _Faults()
         self._ts_counter = itertools.count(_FIRST_TS, _TS_STEP)
         self._ids = itertools.count(1)
         #: Prefixes this run's view ids: a log kept across runs (the shell's) never meets a
@@ -246,8 +238,6 @@ class SlackStandIn:
         """Stop serving and close the listening socket. Safe to call more than once."""
         self._started = False
         self._halt()
-        with self._lock:
-            self._faults.down = None
 
     def _serve(self, port: int) -> None:
         server = _Server((self._host, port), _handler_for(self))
@@ -358,74 +348,8 @@ class SlackStandIn:
         """The id of the direct-message channel between the bot and `user_id` (``D...``)."""
         return "D" + user_id[1:] if user_id[:1] in {"U", "W"} else "D" + user_id
 
-    # ------------------------------------------------------------------ faults
-
-    def leave_channels(self, *channels: str) -> None:
-        """The bot is not in these channels: posts there fail with ``not_in_channel``."""
-        with self._lock:
-            self._faults.not_in.update(channels)
-
-    def join_channels(self, *channels: str) -> None:
-        """Undo `leave_channels` for these channels."""
-        with self._lock:
-            self._faults.not_in.difference_update(channels)
-
-    def rate_limit(self, method: str, times: int = 1, *, retry_after: int = 1) -> None:
-        """Answer the next `times` calls of `method` with HTTP 429 and ``Retry-After``.
-
-        slack_sdk's ``RateLimitErrorRetryHandler`` sleeps ``retry_after`` plus up to one
-        second before retrying; use ``retry_after=0`` in tests.
-        """
-        with self._lock:
-            self._faults.rate_limited[method] = (times, retry_after)
-
-    def fail(self, method: str, error: str, times: int | None = 1, *, status: int = 200) -> None:
-        """Answer the next `times` calls of `method` (all, if None) with ``error``.
-
-        With the default ``status`` 200 this is Slack refusing a call
-        (``{"ok": false, "error": error}``); with 500 or 503 it is Slack failing.
-        """
-        with self._lock:
-            self._faults.failures[method] = (error, status, times)
-
-    def delay(self, seconds: float, method: str | None = None) -> None:
-        """Wait `seconds` before answering calls of `method` (every method if None)."""
-        with self._lock:
-            if seconds > 0:
-                self._faults.delays[method] = seconds
-            else:
-                self._faults.delays.pop(method, None)
-
-    def go_down(self, how: Literal["refuse", "error"] = "refuse") -> None:
-        """Simulate an outage until `come_up`.
-
-        ``"refuse"`` closes the listening socket, so connections are refused (slack_sdk's
-        ``ConnectionErrorRetryHandler`` territory); ``"error"`` answers every call with HTTP 500.
-        Calls are not recorded while connections are refused.
-        """
-        with self._lock:
-            self._faults.down = how
-        if how == "refuse":
-            self._halt()
-        elif self._started and self._server is None:
-            self._serve(self.port)
-
-    def come_up(self) -> None:
-        """End an outage started with `go_down`, on the same port."""
-        with self._lock:
-            self._faults.down = None
-        if self._started and self._server is None:
-            self._serve(self.port)
-
-    def clear_faults(self) -> None:
-        """Remove every fault: rate limits, failures, delays, left channels, outages."""
-        self.come_up()
-        with self._lock:
-            self._faults = _Faults()
-
     def reset(self) -> None:
-        """Forget calls, messages, views and trigger ids, and clear faults."""
-        self.clear_faults()
+        """Forget calls, messages, views and trigger ids."""
         with self._lock:
             self._calls.clear()
             self._messages.clear()
@@ -558,10 +482,7 @@ class SlackStandIn:
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Compute and record the answer to one call: (HTTP status, JSON body, headers)."""
         at = time.time()
-        with self._lock:
-            delay = self._faults.delays.get(method, self._faults.delays.get(None, 0.0))
-        if delay:
-            time.sleep(delay)
+        self._before_answer(method)
 
         headers: dict[str, str] = {}
         with self._lock:
@@ -587,25 +508,9 @@ class SlackStandIn:
     def _answer_locked(
         self, method: str, args: dict[str, Any], token: str | None, headers: dict[str, str]
     ) -> tuple[int, dict[str, Any]]:
-        faults = self._faults
-        if faults.down == "error":
-            return 500, {"ok": False, "error": "internal_error"}
-        if method in faults.rate_limited:
-            times, retry_after = faults.rate_limited[method]
-            if times <= 1:
-                del faults.rate_limited[method]
-            else:
-                faults.rate_limited[method] = (times - 1, retry_after)
-            headers["Retry-After"] = str(retry_after)
-            return 429, {"ok": False, "error": "ratelimited"}
-        if method in faults.failures:
-            error, status, left = faults.failures[method]
-            if left is not None:
-                if left <= 1:
-                    del faults.failures[method]
-                else:
-                    faults.failures[method] = (error, status, left - 1)
-            return status, {"ok": False, "error": error}
+        forced = self._forced_answer(method, args, headers)
+        if forced is not None:
+            return forced
 
         if method == RESPONSE_URL:
             return self._post_to_response_url(args)
@@ -616,7 +521,7 @@ class SlackStandIn:
             return 200, {"ok": False, "error": "not_authed"}
         if self._token is not None and token != self._token:
             return 200, {"ok": False, "error": "invalid_auth"}
-        if method in _CHANNEL_METHODS and str(args.get("channel", "")) in faults.not_in:
+        if method in _CHANNEL_METHODS and self._not_in_channel(str(args.get("channel", ""))):
             return 200, {"ok": False, "error": "not_in_channel"}
         if method == "auth.test" and self.scopes is not None:
             headers["x-oauth-scopes"] = ",".join(self.scopes)
@@ -624,6 +529,23 @@ class SlackStandIn:
             return 200, {"ok": True, **handler(self, args)}
         except _Unanswered as refused:
             return 200, {"ok": False, "error": refused.error}
+
+    # Hooks for a stand-in that misbehaves as Slack does (`tests/support/faulty_slack.py`);
+    # this one always answers as Slack does when all is well. Called under `_lock`, except
+    # `_before_answer`.
+
+    def _before_answer(self, method: str) -> None:
+        """Called before each call is answered, outside the lock (a delay goes here)."""
+
+    def _forced_answer(
+        self, method: str, args: Mapping[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]] | None:
+        """An answer that replaces Slack's usual one (an outage, a 429, a failure), or None."""
+        return None
+
+    def _not_in_channel(self, channel: str) -> bool:
+        """Whether the bot is not in `channel` (posts there are refused)."""
+        return False
 
     def _post_to_response_url(self, args: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         path = urlsplit(str(args.get("response_url", ""))).path

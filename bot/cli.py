@@ -404,12 +404,30 @@ def _add_history(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print as JSON")
 
 
+def _log_exists(settings: Settings) -> bool:
+    """Whether the log at DATABASE_PATH exists; a command that only reads it says so on
+    stderr when it does not (a mistyped setting shows as an empty log otherwise), and never
+    creates it."""
+    path = settings.database_path
+    if path.exists() or not path.parent.is_dir():
+        return True  # there, or its folder is wrong: opening it says what is the matter
+    print(
+        f"(There is no log at {settings.database_path} yet: nothing has been recorded with "
+        "this DATABASE_PATH.)",
+        file=sys.stderr,
+    )
+    return False
+
+
 def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import CorrectionLog
 
-    with compose.open_store(settings) as store:
-        submissions = store.recent(max(1, args.limit))
-        corrections = CorrectionLog(store).of_submissions([s.id for s in submissions])
+    if not _log_exists(settings):
+        submissions, corrections = [], {}
+    else:
+        with compose.open_store(settings) as store:
+            submissions = store.recent(max(1, args.limit))
+            corrections = CorrectionLog(store).of_submissions([s.id for s in submissions])
     if args.json:
         print_json(
             [
@@ -503,8 +521,11 @@ def cmd_expiring(args: argparse.Namespace, settings: Settings) -> int:
 
     today = args.today or dt.datetime.now(settings.zone).date()
     first, last = window(today, args.days)
-    with compose.open_store(settings) as store:
-        found = expiring(store, today=today, days=args.days)
+    if not _log_exists(settings):
+        found = []
+    else:
+        with compose.open_store(settings) as store:
+            found = expiring(store, today=today, days=args.days)
     if args.json:
         print_json([e.as_json() for e in found])
         return EXIT_OK

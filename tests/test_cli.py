@@ -179,6 +179,16 @@ def test_history_empty(env: dict[str, str]) -> None:
     assert result.stdout == "No submissions yet.\n"
 
 
+def test_reading_commands_never_create_the_log(env: dict[str, str]) -> None:
+    log = Path(env["DATABASE_PATH"])
+    assert not log.exists()
+    for command in ("history", "expiring"):
+        result = run(env, command)
+        assert result.returncode == 0
+        assert f"There is no log at {log} yet" in result.stderr
+    assert not log.exists()  # a mistyped DATABASE_PATH is told, not made
+
+
 def test_dates_command(env: dict[str, str]) -> None:
     ok = run(env, "dates", "--today", "2026-11-27", "last", "Tuesday")
     assert ok.returncode == 0

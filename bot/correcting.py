@@ -42,7 +42,7 @@ from bot.errors import (
     CMSUnavailable,
     CMSValidationError,
 )
-from bot.once import OneAtATime
+from bot.once import Later, OneAtATime
 from bot.store import Correction, CorrectionLog, CorrectionState, Store
 from bot.submission import Origin, Typed
 
@@ -85,9 +85,8 @@ class Corrector:
         self.retry_delays = tuple(retry_delays)
         self._notifiers: dict[str, CorrectionNotifier] = {}
         self._listeners: list[Listener] = []
-        self._lock = threading.Lock()
         self._sending = OneAtATime()
-        self._timers: set[threading.Timer] = set()
+        self._later = Later()
         self._stopping = threading.Event()
 
     # -- reading --------------------------------------------------------------------------
@@ -286,16 +285,10 @@ class Corrector:
 
     def _schedule(self, correction_id: int, delay: float) -> None:
         def fire() -> None:
-            with self._lock:
-                self._timers.discard(timer)
             if not self._stopping.is_set():
                 self.dispatch(correction_id)
 
-        timer = threading.Timer(delay, fire)
-        timer.daemon = True
-        with self._lock:
-            self._timers.add(timer)
-        timer.start()
+        self._later.call(delay, fire)
 
     # -- front ends -----------------------------------------------------------------------
 
@@ -328,13 +321,8 @@ class Corrector:
 
     def stop(self) -> None:
         self._stopping.set()
-        with self._lock:
-            timers, self._timers = set(self._timers), set()
-        for timer in timers:
-            timer.cancel()
+        self._later.cancel()
 
     @property
     def idle(self) -> bool:
-        with self._lock:
-            timers = bool(self._timers)
-        return self._sending.idle and not timers
+        return self._sending.idle and self._later.idle

@@ -52,7 +52,7 @@ from bot.errors import (
     CMSValidationError,
 )
 from bot.fields import DATE_FIELDS
-from bot.once import OneAtATime
+from bot.once import Later, OneAtATime
 from bot.renewals import RenewalRules
 from bot.store import Batch, BatchState, Holder, State, Store, StoreError, Submission
 from bot.submission import Checked, CourseNames, Origin, Typed, check
@@ -153,7 +153,7 @@ class Recorder:
         self._queue: Queue[int | Callable[[], None] | None] = Queue()
         self._jobs_running = 0
         self._threads: list[threading.Thread] = []
-        self._timers: set[threading.Timer] = set()
+        self._later = Later()
         self._sending = OneAtATime()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -565,16 +565,10 @@ class Recorder:
 
     def _schedule(self, submission_id: int, delay: float) -> None:
         def fire() -> None:
-            with self._lock:
-                self._timers.discard(timer)
             if not self._stopping.is_set():
                 self.enqueue(submission_id)
 
-        timer = threading.Timer(delay, fire)
-        timer.daemon = True
-        with self._lock:
-            self._timers.add(timer)
-        timer.start()
+        self._later.call(delay, fire)
 
     def _work(self) -> None:
         while True:
@@ -618,10 +612,7 @@ class Recorder:
         """Stop taking work; let the calls in flight finish (up to `timeout` seconds)."""
         self._stopping.set()
         self.corrections.stop()
-        with self._lock:
-            timers, self._timers = set(self._timers), set()
-        for timer in timers:
-            timer.cancel()
+        self._later.cancel()
         for _ in self._threads:
             self._queue.put(None)
         deadline = time.monotonic() + timeout
@@ -634,8 +625,8 @@ class Recorder:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                idle = not self._timers and not self._jobs_running
-            idle = idle and self._sending.idle
+                idle = not self._jobs_running
+            idle = idle and self._later.idle and self._sending.idle
             if idle and self._queue.empty() and self.corrections.idle:
                 return True
             time.sleep(0.01)

@@ -68,17 +68,10 @@ class Contact(BaseModel):
         return name or f"Contact {self.id}"
 
 
-class NewCourseRecord(BaseModel):
-    """The parameters of `POST /v2/contacts/{id}/courses` (beside `api_id`, `data`, `sig`)."""
+class _Parameters(BaseModel):
+    """Request parameters of a write, beside `api_id`, `data` and `sig`."""
 
     model_config = ConfigDict(frozen=True)
-
-    course_id: PositiveInt
-    qualification_id: PositiveInt | None = None
-    booked_at: dt.date | None = None
-    attended_at: dt.date | None = None
-    completed_at: dt.date | None = None
-    expires_at: dt.date | None = None
 
     def params(self) -> dict[str, str]:
         """The request parameters that have a value, as they are sent (dates `YYYY-MM-DD`)."""
@@ -87,6 +80,17 @@ class NewCourseRecord(BaseModel):
             if value is not None:
                 out[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         return out
+
+
+class NewCourseRecord(_Parameters):
+    """The parameters of `POST /v2/contacts/{id}/courses`."""
+
+    course_id: PositiveInt
+    qualification_id: PositiveInt | None = None
+    booked_at: dt.date | None = None
+    attended_at: dt.date | None = None
+    completed_at: dt.date | None = None
+    expires_at: dt.date | None = None
 
     def matches(self, record: CourseRecord) -> bool:
         """True when `record` holds exactly this course, qualification and dates."""
@@ -97,25 +101,15 @@ class NewCourseRecord(BaseModel):
 CORRECTABLE_FIELDS: tuple[str, ...] = ("qualification_id", *DATE_FIELDS)
 
 
-class CourseRecordChanges(BaseModel):
+class CourseRecordChanges(_Parameters):
     """The parameters of `PUT /v2/contacts/{contact_id}/courses/{id}`: only those given
     change, none is cleared (cms-api.md, our choice); there is no `course_id`."""
-
-    model_config = ConfigDict(frozen=True)
 
     qualification_id: PositiveInt | None = None
     booked_at: dt.date | None = None
     attended_at: dt.date | None = None
     completed_at: dt.date | None = None
     expires_at: dt.date | None = None
-
-    def params(self) -> dict[str, str]:
-        """The request parameters that have a value, as they are sent (dates `YYYY-MM-DD`)."""
-        out: dict[str, str] = {}
-        for name, value in self.model_dump().items():
-            if value is not None:
-                out[name] = value.isoformat() if isinstance(value, dt.date) else str(value)
-        return out
 
     def held_by(self, record: CourseRecord) -> bool:
         """True when `record` already holds every value given here."""
